@@ -11,7 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 export function actionNames() {
   const names = readdirSync(join(root, 'actions'), { withFileTypes: true })
-    .filter(entry => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))
+    .filter(
+      entry => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml'))
+    )
     .map(entry => entry.name)
   if (existsSync(join(root, 'deploy', 'action.yml'))) names.push('deploy')
   return names.sort()
@@ -24,10 +26,25 @@ function build(name, outDir) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', entry, '-o', out, '--target', 'es2022', '--minify', '--no-source-map-register', '--license', 'licenses.txt', '--quiet'],
+      [
+        join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
+        'build',
+        entry,
+        '-o',
+        out,
+        '--target',
+        'es2022',
+        '--minify',
+        '--no-source-map-register',
+        '--license',
+        'licenses.txt',
+        '--quiet'
+      ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] }
     )
-    child.on('close', code => (code === 0 ? resolve() : reject(new Error(`ncc failed for ${name} (exit ${code})`))))
+    child.on('close', code =>
+      code === 0 ? resolve() : reject(new Error(`ncc failed for ${name} (exit ${code})`))
+    )
   })
 }
 

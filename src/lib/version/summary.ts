@@ -12,7 +12,10 @@ export function versionSummary(result: VersionResult, tagOutcome: string): strin
       ['Tag', `${code(result.tag)}${tagOutcome ? ` (${tagOutcome})` : ''}`],
       ['Branch', `${code(result.branch.name)} (${result.branch.kind})`],
       ['Environment', result.environment],
-      ['Version source', `${source.description} (${source.strategy}, base ${code(source.version)})`],
+      [
+        'Version source',
+        `${source.description} (${source.strategy}, base ${code(source.version)})`
+      ],
       ['Bump', `${result.bump}: ${result.bumpReason}`],
       ['Commits since source', `${result.commitsSinceSource} ${counted}`],
       ['Previous release', result.previousVersion ? code(result.previousVersion) : 'none'],
