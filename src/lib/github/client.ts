@@ -18,7 +18,10 @@ export interface GitHubClientOptions {
  * imported here, on first use, so actions that never call GitHub do not pay for loading it.
  */
 export async function createGitHubClient(options: GitHubClientOptions): Promise<GitHubClient> {
-  if (!options.token) throw new UserError('A GitHub token is needed for this step: pass `github-token` (the default `${{ github.token }}` works).')
+  if (!options.token)
+    throw new UserError(
+      'A GitHub token is needed for this step: pass `github-token` (the default `${{ github.token }}` works).'
+    )
   const [{ Octokit }, { retry }, { throttling }] = await Promise.all([
     import('@octokit/rest'),
     import('@octokit/plugin-retry'),
@@ -31,7 +34,8 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'mlops-actions',
-    request: { retries },
+    // The retry plugin's own option: a `request.retries` default would also make it retry 404s.
+    retry: { retries },
     log: {
       debug: (m: string) => log?.debug?.(m),
       info: (m: string) => log?.debug?.(m),
@@ -39,12 +43,26 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
       error: (m: string) => log?.warning(m)
     },
     throttle: {
-      onRateLimit: (retryAfter: number, req: { method: string; url: string }, _o: unknown, count: number) => {
-        log?.warning(`GitHub rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`)
+      onRateLimit: (
+        retryAfter: number,
+        req: { method: string; url: string },
+        _o: unknown,
+        count: number
+      ) => {
+        log?.warning(
+          `GitHub rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`
+        )
         return count < retries
       },
-      onSecondaryRateLimit: (retryAfter: number, req: { method: string; url: string }, _o: unknown, count: number) => {
-        log?.warning(`GitHub secondary rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`)
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        req: { method: string; url: string },
+        _o: unknown,
+        count: number
+      ) => {
+        log?.warning(
+          `GitHub secondary rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`
+        )
         return count < retries
       }
     }

@@ -1,0 +1,225 @@
+import type { ValueMetricSpec } from './metric-spec.js'
+import { reportNumber, type Classification, type ComparisonReport } from './report.js'
+import { mannWhitneyU, mean, type Alternative } from './statistics.js'
+
+/**
+ * The judge of a value metric, pure: it sees what Prometheus answered and says pass, fail,
+ * nodata or error, with a sentence why. The rules, in order:
+ *
+ * 1. A query that failed (after the client's retries) is `error`; never a pass.
+ * 2. An empty answer (no series, or a range without points) is `nodata`; the gate's
+ *    `on-no-data` policy decides what that means. Only a truly empty answer is no data.
+ * 3. A canary value that is NaN or infinite is `fail`: Prometheus answering NaN (0/0 when
+ *    nothing was served, a quantile past the last bucket) is never a pass, and not "no data"
+ *    either, so `on-no-data: pass` cannot wave it through.
+ * 4. Absolute bounds: below `min` or above `max` is `fail`.
+ * 5. With `compare: baseline`, the canary's samples over the window so far against the
+ *    baseline's: a one-sided Mann-Whitney U test in the bad direction (two-sided for `either`)
+ *    and the relative change of the means. It fails only when the difference is both
+ *    significant (p below the significance level) and beyond `tolerance` in the bad direction,
+ *    as Kayenta's judge wants a significant shift and an effect larger than allowed. NaN and
+ *    infinite points are left out of the test (and counted in the report); when nothing finite
+ *    is left on either side the metric fails, since a comparison against nothing is no pass.
+ */
+
+export type Reading<T> =
+  { status: 'ok'; value: T } | { status: 'empty' } | { status: 'error'; error: string }
+
+export interface ValueObservation {
+  canary: Reading<number>
+  /** The canary's and baseline's points over the window so far; only with compare: baseline. */
+  canarySamples?: Reading<number[]>
+  baselineSamples?: Reading<number[]>
+}
+
+export interface MetricJudgement {
+  classification: Classification
+  reason: string
+  comparison?: ComparisonReport
+}
+
+/** Default significance level of the comparison; see bench/judge-quality.mjs for how it was chosen. */
+export const DEFAULT_SIGNIFICANCE = 0.01
+
+export function judgeValueMetric(
+  spec: ValueMetricSpec,
+  observation: ValueObservation,
+  significance = DEFAULT_SIGNIFICANCE
+): MetricJudgement {
+  const { canary } = observation
+  if (canary.status === 'error')
+    return { classification: 'error', reason: `the canary query failed: ${canary.error}` }
+  if (canary.status === 'empty')
+    return { classification: 'nodata', reason: 'the canary query returned no data' }
+  const value = canary.value
+  if (!Number.isFinite(value)) {
+    return {
+      classification: 'fail',
+      reason: `the canary's value is ${String(reportNumber(value))}, which is never a pass`
+    }
+  }
+  if (spec.min !== undefined && value < spec.min) {
+    return {
+      classification: 'fail',
+      reason: `the canary's value ${formatValue(value)} is below the minimum ${spec.min}`
+    }
+  }
+  if (spec.max !== undefined && value > spec.max) {
+    return {
+      classification: 'fail',
+      reason: `the canary's value ${formatValue(value)} is above the maximum ${spec.max}`
+    }
+  }
+  const within = describeBounds(spec, value)
+  if (!spec.compareBaseline) return { classification: 'pass', reason: within }
+
+  const { canarySamples, baselineSamples } = observation
+  if (!canarySamples || !baselineSamples)
+    throw new Error(`metric ${spec.name} compares against the baseline but no samples were given`)
+  for (const [side, reading] of [
+    ['canary', canarySamples],
+    ['baseline', baselineSamples]
+  ] as const) {
+    if (reading.status === 'error')
+      return { classification: 'error', reason: `the ${side} range query failed: ${reading.error}` }
+  }
+  for (const [side, reading] of [
+    ['canary', canarySamples],
+    ['baseline', baselineSamples]
+  ] as const) {
+    if (reading.status === 'empty')
+      return { classification: 'nodata', reason: `the ${side} range query returned no data` }
+  }
+  const comparison = compareSamples(
+    spec,
+    (canarySamples as { value: number[] }).value,
+    (baselineSamples as { value: number[] }).value,
+    significance
+  )
+  const { canaryMean, baselineMean } = comparison
+  if (canaryMean === null || baselineMean === null) {
+    const side = canaryMean === null ? 'canary' : 'baseline'
+    return {
+      classification: 'fail',
+      reason: `the ${side} has no finite sample over the window (only NaN or infinite values), so there is nothing to compare`,
+      comparison
+    }
+  }
+  const change = describeChange(comparison)
+  if (comparison.significant && comparison.beyondTolerance) {
+    return {
+      classification: 'fail',
+      reason: `${change} against the baseline, beyond the tolerance of ${percent(spec.tolerance)} and significant (p = ${formatP(comparison.pValue)})`,
+      comparison
+    }
+  }
+  const why = !comparison.beyondTolerance
+    ? `within the tolerance of ${percent(spec.tolerance)}${spec.direction === 'either' ? '' : ` for an ${spec.direction}`}`
+    : `not significant (p = ${formatP(comparison.pValue)}, needs < ${comparison.significance})`
+  return {
+    classification: 'pass',
+    reason: `${within}; ${change} against the baseline, ${why}`,
+    comparison
+  }
+}
+
+function compareSamples(
+  spec: ValueMetricSpec,
+  canaryAll: readonly number[],
+  baselineAll: readonly number[],
+  significance: number
+): ComparisonReport {
+  const canary = canaryAll.filter(Number.isFinite)
+  const baseline = baselineAll.filter(Number.isFinite)
+  const alternative: Alternative =
+    spec.direction === 'increase' ? 'greater' : spec.direction === 'decrease' ? 'less' : 'two-sided'
+  const base: ComparisonReport = {
+    test: 'mann-whitney-u',
+    alternative,
+    canarySamples: canaryAll.map(v => reportNumber(v)),
+    baselineSamples: baselineAll.map(v => reportNumber(v)),
+    droppedNonFinite: {
+      canary: canaryAll.length - canary.length,
+      baseline: baselineAll.length - baseline.length
+    },
+    canaryMean: null,
+    baselineMean: null,
+    relativeChange: null,
+    tolerance: spec.tolerance,
+    u: null,
+    pValue: null,
+    significance,
+    method: null,
+    significant: false,
+    beyondTolerance: false
+  }
+  if (canary.length === 0 || baseline.length === 0) {
+    return {
+      ...base,
+      canaryMean: canary.length ? mean(canary) : null,
+      baselineMean: baseline.length ? mean(baseline) : null
+    }
+  }
+  const canaryMean = mean(canary)
+  const baselineMean = mean(baseline)
+  const relativeChange = relativeDifference(canaryMean, baselineMean)
+  const beyondTolerance =
+    spec.direction === 'increase'
+      ? relativeChange > spec.tolerance
+      : spec.direction === 'decrease'
+        ? relativeChange < -spec.tolerance
+        : Math.abs(relativeChange) > spec.tolerance
+  const test = mannWhitneyU(canary, baseline, alternative)
+  return {
+    ...base,
+    canaryMean,
+    baselineMean,
+    relativeChange: reportNumber(relativeChange),
+    u: test.u,
+    pValue: test.pValue,
+    method: test.method,
+    significant: test.pValue < significance,
+    beyondTolerance
+  }
+}
+
+/** Relative change of the canary against the baseline; from a zero baseline any rise is infinite. */
+export function relativeDifference(canary: number, baseline: number): number {
+  if (baseline === 0) return canary === 0 ? 0 : canary > 0 ? Infinity : -Infinity
+  return (canary - baseline) / Math.abs(baseline)
+}
+
+function describeBounds(spec: ValueMetricSpec, value: number): string {
+  const bounds = [
+    spec.min !== undefined ? `min ${spec.min}` : '',
+    spec.max !== undefined ? `max ${spec.max}` : ''
+  ].filter(Boolean)
+  return bounds.length
+    ? `the canary's value ${formatValue(value)} is within ${bounds.join(' and ')}`
+    : `the canary's value is ${formatValue(value)}`
+}
+
+function describeChange(comparison: ComparisonReport): string {
+  const change = comparison.relativeChange
+  const means = `canary mean ${formatValue(comparison.canaryMean as number)}, baseline mean ${formatValue(comparison.baselineMean as number)}`
+  if (typeof change !== 'number')
+    return `${means}: ${change === '+Inf' ? 'up from zero' : change === '-Inf' ? 'down from zero' : 'no comparable change'}`
+  if (change === 0) return `${means}: no change`
+  return `${means}: ${change > 0 ? '+' : ''}${(change * 100).toFixed(1)}%`
+}
+
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return String(reportNumber(value))
+  if (value === 0) return '0'
+  const abs = Math.abs(value)
+  return abs >= 1e5 || abs < 1e-4 ? value.toExponential(3) : String(Number(value.toPrecision(4)))
+}
+
+function percent(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(4))}%`
+}
+
+function formatP(p: number | null): string {
+  if (p === null) return 'n/a'
+  return p < 0.0001 ? p.toExponential(1) : p.toFixed(4)
+}

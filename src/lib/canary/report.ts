@@ -1,0 +1,149 @@
+/**
+ * The shape of the canary gate's `report` output. Everything here survives JSON.stringify:
+ * NaN and infinities, which JSON would silently turn into null, are written as the strings
+ * Prometheus itself uses ("NaN", "+Inf", "-Inf") so that a reader sees what was answered.
+ */
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive'
+
+/** How one metric came out in one iteration. `error` is a query that failed after its retries. */
+export type Classification = 'pass' | 'fail' | 'nodata' | 'error'
+
+/** How one iteration came out as a whole; see analysis.ts for how it is derived. */
+export type IterationStatus = 'pass' | 'fail' | 'inconclusive' | 'error'
+
+export type ReportNumber = number | 'NaN' | '+Inf' | '-Inf' | null
+
+export function reportNumber(value: number | undefined): ReportNumber {
+  if (value === undefined) return null
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Infinity) return '+Inf'
+  if (value === -Infinity) return '-Inf'
+  return value
+}
+
+export type QuerySide = 'canary' | 'baseline' | 'environment'
+
+/** One request to Prometheus, as sent, and what came of it. */
+export interface QueryRecord {
+  side: QuerySide
+  endpoint: '/api/v1/query' | '/api/v1/query_range'
+  query: string
+  /** ISO time of an instant query. */
+  time?: string
+  start?: string
+  end?: string
+  stepSeconds?: number
+  outcome: 'ok' | 'empty' | 'error'
+  /** The instant value when the query gave exactly one. */
+  value?: ReportNumber
+  /** Number of series a query answered with. */
+  series?: number
+  /** Number of points of a range query. */
+  points?: number
+  error?: string
+  warnings?: string[]
+}
+
+export interface ComparisonReport {
+  test: 'mann-whitney-u'
+  alternative: 'greater' | 'less' | 'two-sided'
+  canarySamples: ReportNumber[]
+  baselineSamples: ReportNumber[]
+  /** Points left out of the test because they were NaN or infinite. */
+  droppedNonFinite: { canary: number; baseline: number }
+  canaryMean: ReportNumber
+  baselineMean: ReportNumber
+  /** (canary mean - baseline mean) / |baseline mean|. */
+  relativeChange: ReportNumber
+  tolerance: number
+  u: number | null
+  pValue: number | null
+  significance: number
+  method: 'exact' | 'normal' | null
+  significant: boolean
+  beyondTolerance: boolean
+}
+
+export interface DriftBucket {
+  le: string
+  canary: number
+  baseline: number
+}
+
+export interface DriftReport {
+  test: 'psi+chi-square'
+  psi: ReportNumber
+  threshold: number
+  chiSquare: ReportNumber
+  degreesOfFreedom: number
+  pValue: number | null
+  significance: number
+  canaryCount: number
+  baselineCount: number
+  buckets: DriftBucket[]
+}
+
+export interface MetricIterationReport {
+  name: string
+  kind: 'value' | 'drift'
+  critical: boolean
+  classification: Classification
+  /** A sentence saying why the metric is classified so. */
+  reason: string
+  /** The canary's value this iteration (for drift metrics: the PSI). */
+  canary: ReportNumber
+  /** The baseline's value this iteration, when it was queried. */
+  baseline: ReportNumber
+  bounds: { min?: number; max?: number }
+  comparison?: ComparisonReport
+  drift?: DriftReport
+  queries: QueryRecord[]
+}
+
+export interface FiringAlert {
+  alertname: string
+  labels: Record<string, string>
+}
+
+export interface AlertsIterationReport {
+  names: string[]
+  classification: Classification
+  reason: string
+  firing: FiringAlert[]
+  queries: QueryRecord[]
+}
+
+export interface IterationReport {
+  iteration: number
+  time: string
+  /** The analysis window so far, in seconds. */
+  windowSeconds: number
+  status: IterationStatus
+  /** 0 to 100: the weighted share of metrics that passed. */
+  score: number
+  metrics: MetricIterationReport[]
+  alerts?: AlertsIterationReport
+}
+
+export interface AnalysisSettings {
+  canarySelector: string
+  baselineSelector: string
+  intervalSeconds: number
+  iterations: number
+  failureLimit: number
+  consecutiveErrorLimit: number
+  onNoData: 'fail' | 'inconclusive' | 'pass'
+  significance: number
+  alerts: string[]
+}
+
+export interface AnalysisReport {
+  verdict: Verdict
+  score: number
+  reason: string
+  startedAt: string
+  finishedAt: string
+  settings: AnalysisSettings
+  iterations: IterationReport[]
+}
