@@ -49,3 +49,13 @@ export function longestRangeMs(query: string): number | undefined {
   }
   return longest
 }
+
+const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\\n]|\\.)*"\s*`
+
+/**
+ * Label matchers as they stand inside `{...}`: `track="canary"`, `app="model", track=~"c.*"`.
+ * Selectors are pasted into every query, so anything else (braces, functions) is refused.
+ */
+export const PROMQL_SELECTOR = new RegExp(`^${MATCHER}(?:,${MATCHER})*,?\\s*$`)
+export const SELECTOR_ACCEPTED =
+  'PromQL label matchers such as track="canary" or app="model", track=~"canary|stable"'

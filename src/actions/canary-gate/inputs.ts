@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, resolve } from 'node:path'
+import {
+  parseAlertNames,
+  parseMetricSpecs,
+  type MetricSpec,
+  type NoDataPolicy
+} from '../../lib/canary/index.js'
+import { InputError } from '../../lib/errors.js'
+import { PROMQL_SELECTOR, SELECTOR_ACCEPTED } from '../../lib/prometheus/promql.js'
+import { parsePrometheusUrl } from '../../lib/prometheus/client.js'
+import { readRunnerContext } from '../../lib/runner-context.js'
+import { actionInputs } from '../common/runtime.js'
+
+export interface CanaryGateInputs {
+  prometheusUrl: URL
+  prometheusToken: string
+  metrics: MetricSpec[]
+  canarySelector: string
+  baselineSelector: string
+  intervalMs: number
+  iterations: number
+  failureLimit: number
+  consecutiveErrorLimit: number
+  onNoData: NoDataPolicy
+  alerts: string[]
+}
+
+/** Every input is read and validated here, before Prometheus is asked anything. */
+export async function getInputs(): Promise<CanaryGateInputs> {
+  const inputs = actionInputs()
+  const prometheusUrl = parsePrometheusUrl(
+    inputs.string('prometheus-url', { required: true }),
+    'prometheus-url'
+  )
+  const iterations = inputs.int('iterations', 5, { min: 1, max: 1000 })
+  const alerts = parseAlertNames(inputs.list('alerts'), 'alerts')
+  return {
+    prometheusUrl,
+    prometheusToken: inputs.string('prometheus-token'),
+    metrics: await readMetrics(
+      inputs.raw('metrics'),
+      inputs.raw('metrics-file'),
+      alerts.length > 0
+    ),
+    canarySelector: inputs.matching(
+      'canary-selector',
+      PROMQL_SELECTOR,
+      SELECTOR_ACCEPTED,
+      'track="canary"'
+    ),
+    baselineSelector: inputs.matching(
+      'baseline-selector',
+      PROMQL_SELECTOR,
+      SELECTOR_ACCEPTED,
+      'track="stable"'
+    ),
+    intervalMs: inputs.duration('interval', '60s', { minMs: 1000, maxMs: 3_600_000 }),
+    iterations,
+    failureLimit: inputs.int('failure-limit', 0, { min: 0, max: iterations }),
+    consecutiveErrorLimit: inputs.int('consecutive-error-limit', 4, { min: 0, max: 1000 }),
+    onNoData: inputs.oneOf('on-no-data', ['fail', 'inconclusive', 'pass'] as const, 'fail'),
+    alerts
+  }
+}
+
+/** The metrics list, from `metrics` or `metrics-file`; a gate may watch alerts alone. */
+async function readMetrics(
+  inline: string,
+  file: string,
+  hasAlerts: boolean
+): Promise<MetricSpec[]> {
+  if (inline && file)
+    throw new InputError('metrics-file', file, 'empty when metrics is given (give one of them)')
+  if (!inline && !file) {
+    if (hasAlerts) return []
+    throw new InputError('metrics', '', 'a YAML list of metrics, a file in metrics-file, or alerts')
+  }
+  const { parse } = await import('yaml')
+  const name = inline ? 'metrics' : 'metrics-file'
+  let text = inline
+  if (file) {
+    const path = isAbsolute(file) ? file : resolve(readRunnerContext().workspace, file)
+    text = await readFile(path, 'utf8').catch(() => {
+      throw new InputError('metrics-file', file, 'a readable file in the workspace')
+    })
+  }
+  let value: unknown
+  try {
+    value = parse(text)
+  } catch (error) {
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)
+    throw new InputError(name, inline ? text : file, `a valid YAML list of metrics (${reason})`)
+  }
+  return parseMetricSpecs(value, name)
+}

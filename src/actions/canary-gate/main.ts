@@ -1,0 +1,41 @@
+import * as core from '@actions/core'
+import { runAnalysis } from '../../lib/canary/analysis.js'
+import { canarySummary } from '../../lib/canary/summary.js'
+import { UserError } from '../../lib/errors.js'
+import { PrometheusClient } from '../../lib/prometheus/client.js'
+import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
+import { getInputs } from './inputs.js'
+
+export async function run(): Promise<void> {
+  const inputs = await getInputs()
+  if (inputs.prometheusToken) core.setSecret(inputs.prometheusToken)
+  core.info(
+    `Analysing ${inputs.canarySelector} against ${inputs.baselineSelector}: ${inputs.metrics.length} metric(s), ${inputs.iterations} iteration(s) every ${inputs.intervalMs / 1000} s`
+  )
+  const result = await runAnalysis({
+    prometheus: new PrometheusClient({
+      url: inputs.prometheusUrl,
+      token: inputs.prometheusToken || undefined
+    }),
+    metrics: inputs.metrics,
+    canarySelector: inputs.canarySelector,
+    baselineSelector: inputs.baselineSelector,
+    intervalMs: inputs.intervalMs,
+    iterations: inputs.iterations,
+    failureLimit: inputs.failureLimit,
+    consecutiveErrorLimit: inputs.consecutiveErrorLimit,
+    onNoData: inputs.onNoData,
+    alerts: inputs.alerts,
+    onIteration: (iteration, { iterations }) => {
+      const metrics = iteration.metrics.map(m => `${m.name} ${m.classification}`).join(', ')
+      actionLog.info(
+        `Iteration ${iteration.iteration}/${iterations}: ${iteration.status}, score ${iteration.score} (${metrics}${iteration.alerts ? `, alerts ${iteration.alerts.classification}` : ''})`
+      )
+    }
+  })
+  setOutputs({ verdict: result.verdict, score: result.score, report: result.report })
+  await writeSummary(canarySummary(result))
+  if (result.verdict !== 'pass')
+    throw new UserError(`Canary verdict: ${result.verdict}. ${result.reason}`)
+  core.info(`Canary verdict: pass (score ${result.score}). ${result.reason}`)
+}
