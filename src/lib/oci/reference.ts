@@ -26,11 +26,14 @@ export interface ImageReference {
 export function parseImageReference(text: string): ImageReference | undefined {
   const match = REFERENCE.exec(text)
   if (!match) return undefined
-  let [, domain, path, tag, digest] = match
+  const [, matchedDomain, matchedPath, tag, digest] = match
+  let domain = matchedDomain
+  let path = matchedPath
   if (!path || path.length > 255) return undefined
-  // A first component is a registry only when it looks like a host, as in distribution.
+  // A first component is a registry only when it looks like a host, as in distribution; an
+  // upper-case one is neither a host nor a valid repository component, so it is refused below.
   if (domain && !/[.:]/.test(domain) && domain !== 'localhost' && !domain.startsWith('[')) {
-    path = `${domain.toLowerCase()}/${path}`
+    path = `${domain}/${path}`
     domain = undefined
     if (!new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`).test(path)) return undefined
   }

@@ -1,0 +1,196 @@
+import * as core from '@actions/core'
+import { mkdir, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { UserError } from '../../lib/errors.js'
+import { createGit } from '../../lib/git.js'
+import {
+  buildImage,
+  buildSummary,
+  progressLogger,
+  promote,
+  type BuildImageOutcome
+} from '../../lib/image/build-image.js'
+import { imageLabels, imageTags, resolveCreated } from '../../lib/image/tags.js'
+import { dockerConfigCredentials, type RegistryCredentials } from '../../lib/oci/auth.js'
+import { findImageForTree } from '../../lib/oci/promote.js'
+import { formatImageReference, type ImageReference } from '../../lib/oci/reference.js'
+import { RegistryClient } from '../../lib/oci/registry-client.js'
+import { readRunnerContext, RunnerEnv } from '../../lib/runner-context.js'
+import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
+import { getInputs, type BuildImageInputs } from './inputs.js'
+
+export async function run(): Promise<void> {
+  const inputs = getInputs()
+  for (const secret of [inputs.password, inputs.token]) if (secret) core.setSecret(secret)
+  const context = readRunnerContext()
+  const git = createGit(context.workspace)
+  const commit = await commitFacts(git, inputs)
+  const credentials = await registryCredentials(inputs)
+  const clients = new Map<string, RegistryClient>()
+  // Credentials go to the target registry only; other registries (a public base) are anonymous.
+  const client = (registry: string) => {
+    let existing = clients.get(registry)
+    if (!existing) {
+      existing = new RegistryClient({
+        registry,
+        insecure: inputs.insecure,
+        credentials: registry === inputs.image.registry ? credentials : undefined,
+        log: actionLog
+      })
+      clients.set(registry, existing)
+    }
+    return existing
+  }
+  const tags = imageTags({
+    version: inputs.version,
+    sha: commit.sha,
+    tree: commit.tree,
+    extra: inputs.tags
+  })
+
+  const source = inputs.promoteFrom ?? (await builtForTree(inputs, commit.tree, client))
+  let outcome: BuildImageOutcome
+  if (source) {
+    await checkExpectedDigest(inputs, source, client)
+    outcome = await promote({ from: source, to: inputs.image, tags, client, log: actionLog })
+  } else {
+    if (inputs.expectedDigest) {
+      throw new UserError(
+        `expected-digest ${inputs.expectedDigest} was given, but there is nothing to promote: ${inputs.reuseTree ? `no image is tagged tree-${commit.tree} in ${formatImageReference(inputs.image)}` : 'set promote-from or reuse-tree'}. The tested image must be promoted, not rebuilt.`
+      )
+    }
+    const workDir = await privateDir(context.runnerTemp)
+    outcome = await buildImage({
+      builder: inputs.builder,
+      verifyWith: inputs.push ? client(inputs.image.registry) : undefined,
+      request: {
+        image: inputs.image,
+        tags,
+        labels: imageLabels({
+          version: inputs.version || undefined,
+          revision: commit.sha || undefined,
+          source: context.owner
+            ? `${context.serverUrl}/${context.owner}/${context.repo}`
+            : undefined,
+          created: commit.created,
+          tree: commit.tree || undefined,
+          extra: inputs.labels
+        }),
+        context: inputs.context,
+        file: inputs.file || undefined,
+        buildArgs: inputs.buildArgs,
+        platforms: inputs.platforms,
+        target: inputs.target || undefined,
+        push: inputs.push,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo,
+        secrets: inputs.secrets,
+        insecure: inputs.insecure,
+        credentials,
+        workDir,
+        isolation: inputs.isolation,
+        storageDriver: inputs.storageDriver || undefined,
+        baseImage: inputs.baseImage,
+        modelPath: inputs.modelPath || undefined,
+        destination: inputs.modelDestination,
+        platform: inputs.platform,
+        created: commit.created,
+        compression: inputs.compression,
+        registryClient: client,
+        onProgress: progressLogger(actionLog),
+        log: actionLog
+      }
+    })
+  }
+  core.info(`${outcome.imageRef} (${outcome.builder}, ${outcome.tags.length} tags)`)
+  setOutputs({
+    image: outcome.image,
+    digest: outcome.digest,
+    'image-ref': outcome.imageRef,
+    tags: outcome.tags.join('\n'),
+    metadata: outcome.metadata
+  })
+  await writeSummary(buildSummary(outcome))
+}
+
+interface CommitFacts {
+  sha: string
+  tree: string
+  created: Date
+}
+
+/** sha, tree and creation time: from the inputs, else the checked-out commit. */
+async function commitFacts(
+  git: ReturnType<typeof createGit>,
+  inputs: BuildImageInputs
+): Promise<CommitFacts> {
+  const head = await git.run(['log', '-1', '--format=%H%n%T%n%ct']).catch(() => '')
+  const [sha = '', tree = '', time = ''] = head.trim().split('\n')
+  return {
+    sha: inputs.sha || sha,
+    tree: inputs.tree || tree,
+    created: resolveCreated({
+      sourceDateEpoch: process.env[RunnerEnv.SourceDateEpoch],
+      commitTime: time
+    })
+  }
+}
+
+async function registryCredentials(
+  inputs: BuildImageInputs
+): Promise<RegistryCredentials | undefined> {
+  if (inputs.token) return { token: inputs.token }
+  if (inputs.username || inputs.password) {
+    if (!inputs.username || !inputs.password) {
+      throw new UserError('Registry login needs both username and password (or a token).')
+    }
+    return { username: inputs.username, password: inputs.password }
+  }
+  return dockerConfigCredentials(inputs.image.registry)
+}
+
+/** Build once: the image already built from this tree, when reuse-tree asks for it. */
+async function builtForTree(
+  inputs: BuildImageInputs,
+  tree: string,
+  client: (registry: string) => RegistryClient
+): Promise<ImageReference | undefined> {
+  if (!inputs.reuseTree) return undefined
+  if (!tree)
+    throw new UserError('reuse-tree needs the tree hash: check out the repository or set tree.')
+  const found = await findImageForTree(client(inputs.image.registry), inputs.image.repository, tree)
+  if (!found) {
+    actionLog.info(`No image is tagged ${`tree-${tree}`} yet: building`)
+    return undefined
+  }
+  actionLog.info(
+    `Build once: ${formatImageReference(inputs.image)}:${found.tag} is ${found.digest}; promoting it instead of rebuilding`
+  )
+  return { ...inputs.image, digest: found.digest }
+}
+
+/** The digest that was tested must be the one promoted: checked before any tag moves. */
+async function checkExpectedDigest(
+  inputs: BuildImageInputs,
+  source: ImageReference,
+  client: (registry: string) => RegistryClient
+): Promise<void> {
+  if (!inputs.expectedDigest) return
+  const head = await client(source.registry).headManifest(
+    source.repository,
+    source.digest ?? source.tag ?? 'latest'
+  )
+  if (head?.digest !== inputs.expectedDigest) {
+    throw new UserError(
+      `${formatImageReference(source)} is ${head?.digest ?? 'not found'}, not the tested ${inputs.expectedDigest}: the promotion stops.`
+    )
+  }
+}
+
+/** A 0700 folder under RUNNER_TEMP for auth files and build metadata. */
+async function privateDir(runnerTemp: string): Promise<string> {
+  const parent = runnerTemp || tmpdir()
+  await mkdir(parent, { recursive: true })
+  return mkdtemp(join(parent, 'build-image-'))
+}
