@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs'
 
 export default function globalSetup(): void {
   if (!existsSync('.tools/helm3/helm') || !existsSync('.tools/helm4/helm')) {
-    throw new Error('Helm binaries are missing from .tools/: run `node scripts/setup.mjs` (npm test does).')
+    throw new Error(
+      'Helm binaries are missing from .tools/: run `node scripts/setup.mjs` (npm test does).'
+    )
   }
 }

@@ -86,7 +86,11 @@ export const runCommand: CommandRunner = (file, args, options = {}) =>
       if (timer) clearTimeout(timer)
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'EACCES') {
-        reject(new CommandNotFoundError(`Cannot run "${file}": ${code === 'ENOENT' ? 'not found' : 'permission denied'}. Is it installed and on PATH?`))
+        reject(
+          new CommandNotFoundError(
+            `Cannot run "${file}": ${code === 'ENOENT' ? 'not found' : 'permission denied'}. Is it installed and on PATH?`
+          )
+        )
       } else reject(error)
     })
     child.on('close', (code, signal) => {
@@ -99,7 +103,9 @@ export const runCommand: CommandRunner = (file, args, options = {}) =>
       const result: CommandResult = {
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8') + (timedOut ? `\n(killed after ${options.timeoutMs} ms)` : ''),
+        stderr:
+          Buffer.concat(err).toString('utf8') +
+          (timedOut ? `\n(killed after ${options.timeoutMs} ms)` : ''),
         durationMs: Date.now() - started
       }
       if (result.code !== 0 && options.check !== false) reject(new CommandError(file, args, result))

@@ -14,7 +14,8 @@ export function createGit(cwd: string, run: CommandRunner = runCommand): Git {
   const base = ['-c', 'core.quotepath=off']
   return {
     run: async args => (await run('git', [...base, ...args], { cwd, env })).stdout,
-    succeeds: async args => (await run('git', [...base, ...args], { cwd, env, check: false })).code === 0
+    succeeds: async args =>
+      (await run('git', [...base, ...args], { cwd, env, check: false })).code === 0
   }
 }
 

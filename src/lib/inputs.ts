@@ -139,12 +139,17 @@ export class InputReader {
   image(name: string, options: { required?: boolean } = {}): ImageReference | undefined {
     const value = this.source(name)
     if (value === '') {
-      if (options.required) throw new InputError(name, '', 'an image reference such as ghcr.io/org/model:1.2.3')
+      if (options.required)
+        throw new InputError(name, '', 'an image reference such as ghcr.io/org/model:1.2.3')
       return undefined
     }
     const ref = parseImageReference(value)
     if (!ref) {
-      throw new InputError(name, value, 'an image reference such as ghcr.io/org/model:1.2.3 or registry:5000/model@sha256:...')
+      throw new InputError(
+        name,
+        value,
+        'an image reference such as ghcr.io/org/model:1.2.3 or registry:5000/model@sha256:...'
+      )
     }
     return ref
   }
@@ -153,7 +158,8 @@ export class InputReader {
     const value = this.source(name)
     if (value === '' && !options.required) return ''
     const bare = value.replace(/^v/, '')
-    if (!SEMVER.test(bare)) throw new InputError(name, value, 'a semantic version such as 1.2.3 or 1.3.0-beta.2')
+    if (!SEMVER.test(bare))
+      throw new InputError(name, value, 'a semantic version such as 1.2.3 or 1.3.0-beta.2')
     return bare
   }
 }

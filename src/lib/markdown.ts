@@ -11,7 +11,9 @@ export function escapeCell(text: unknown): string {
 
 export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const line = (cells: readonly unknown[]) => `| ${cells.map(escapeCell).join(' | ')} |`
-  return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join('\n')
+  return [line(headers), `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map(line)].join(
+    '\n'
+  )
 }
 
 /** A two-column table of names and values, for "what happened" blocks. */
@@ -44,8 +46,14 @@ export function escapeHtml(text: string): string {
 }
 
 /** A Mermaid line chart (xychart-beta) of one or more series over shared x labels. */
-export function lineChart(title: string, xLabels: readonly string[], series: readonly { name: string; values: readonly (number | null)[] }[]): string {
-  const finite = series.flatMap(s => s.values.filter((v): v is number => v !== null && Number.isFinite(v)))
+export function lineChart(
+  title: string,
+  xLabels: readonly string[],
+  series: readonly { name: string; values: readonly (number | null)[] }[]
+): string {
+  const finite = series.flatMap(s =>
+    s.values.filter((v): v is number => v !== null && Number.isFinite(v))
+  )
   const lo = finite.length ? Math.min(...finite) : 0
   const hi = finite.length ? Math.max(...finite) : 1
   const pad = hi === lo ? Math.abs(hi) * 0.1 || 1 : (hi - lo) * 0.1
@@ -56,7 +64,10 @@ export function lineChart(title: string, xLabels: readonly string[], series: rea
     `  x-axis [${xLabels.map(quote).join(', ')}]`,
     `  y-axis ${round(lo - pad)} --> ${round(hi + pad)}`,
     // Mermaid has no gaps in a line: a missing point is drawn at the axis floor.
-    ...series.map(s => `  line [${s.values.map(v => (v === null || !Number.isFinite(v) ? round(lo - pad) : round(v))).join(', ')}]`)
+    ...series.map(
+      s =>
+        `  line [${s.values.map(v => (v === null || !Number.isFinite(v) ? round(lo - pad) : round(v))).join(', ')}]`
+    )
   ]
   const legend = series.map((s, i) => `${i + 1}. ${s.name}`).join(' · ')
   return `${codeBlock(lines.join('\n'), 'mermaid')}\n\n<sub>Lines in order: ${escapeHtml(legend)}</sub>`

@@ -18,7 +18,10 @@ export interface RetryOptions {
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
-export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  operation: (attempt: number) => Promise<T>,
+  options: RetryOptions = {}
+): Promise<T> {
   const {
     attempts = 4,
     baseDelayMs = 500,
@@ -37,7 +40,10 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))
       const asked = delayFor?.(error)
       // Full jitter keeps many runners that failed together from retrying together.
-      const delay = asked !== undefined ? Math.min(asked, maxDelayMs * 6) : Math.round(backoff * (0.5 + random() / 2))
+      const delay =
+        asked !== undefined
+          ? Math.min(asked, maxDelayMs * 6)
+          : Math.round(backoff * (0.5 + random() / 2))
       onRetry?.(error, attempt, delay)
       await wait(delay)
     }
@@ -45,7 +51,10 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
 }
 
 /** Parses an HTTP Retry-After header (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(header: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  header: string | null | undefined,
+  now = Date.now()
+): number | undefined {
   if (!header) return undefined
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000
   const at = Date.parse(header)

@@ -43,7 +43,9 @@ export function readRunnerContext(env: NodeJS.ProcessEnv = process.env): RunnerC
   const runId = env[RunnerEnv.RunId] ?? ''
   const attempt = env[RunnerEnv.RunAttempt]
   const event = readEvent(env[RunnerEnv.EventPath])
-  const pr = (event?.pull_request as { number?: number } | undefined)?.number ?? (event?.number as number | undefined)
+  const pr =
+    (event?.pull_request as { number?: number } | undefined)?.number ??
+    (event?.number as number | undefined)
   return {
     apiUrl: env[RunnerEnv.ApiUrl] || 'https://api.github.com',
     serverUrl,
@@ -57,8 +59,13 @@ export function readRunnerContext(env: NodeJS.ProcessEnv = process.env): RunnerC
     actor: env[RunnerEnv.Actor] ?? '',
     workspace: env[RunnerEnv.Workspace] || process.cwd(),
     runnerTemp: env[RunnerEnv.RunnerTemp] ?? '',
-    runUrl: owner && runId ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : '',
-    ...(typeof pr === 'number' && /^pull_request/.test(env[RunnerEnv.EventName] ?? '') ? { pullRequest: pr } : {})
+    runUrl:
+      owner && runId
+        ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}`
+        : '',
+    ...(typeof pr === 'number' && /^pull_request/.test(env[RunnerEnv.EventName] ?? '')
+      ? { pullRequest: pr }
+      : {})
   }
 }
 

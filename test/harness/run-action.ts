@@ -57,21 +57,28 @@ interface ActionMetadata {
 }
 
 export function actionYamlPath(name: string): string {
-  return name === 'deploy' ? join(repoRoot, 'deploy', 'action.yml') : join(repoRoot, 'actions', name, 'action.yml')
+  return name === 'deploy'
+    ? join(repoRoot, 'deploy', 'action.yml')
+    : join(repoRoot, 'actions', name, 'action.yml')
 }
 
 export function readActionMetadata(name: string): ActionMetadata {
   return parseYaml(readFileSync(actionYamlPath(name), 'utf8')) as ActionMetadata
 }
 
-export async function runActionBundle(name: string, options: RunActionOptions = {}): Promise<ActionRun> {
+export async function runActionBundle(
+  name: string,
+  options: RunActionOptions = {}
+): Promise<ActionRun> {
   const metadata = readActionMetadata(name)
-  if (metadata.runs.using !== 'node24') throw new Error(`${name}: runs.using is ${metadata.runs.using}, not node24`)
+  if (metadata.runs.using !== 'node24')
+    throw new Error(`${name}: runs.using is ${metadata.runs.using}, not node24`)
   const actionDir = dirname(actionYamlPath(name))
   const dir = mkdtempSync(join(tmpdir(), `run-${name}-`))
   const workspace = options.workspace ?? join(dir, 'workspace')
   const runnerTemp = join(dir, 'runner-temp')
-  for (const d of [workspace, runnerTemp]) await import('node:fs').then(fs => fs.mkdirSync(d, { recursive: true }))
+  for (const d of [workspace, runnerTemp])
+    await import('node:fs').then(fs => fs.mkdirSync(d, { recursive: true }))
   const eventPath = join(dir, 'event.json')
   writeFileSync(eventPath, JSON.stringify(options.event ?? {}))
   const token = options.env?.GITHUB_TOKEN ?? 'ghs_harnessToken0000000000000000000000'
@@ -83,7 +90,8 @@ export async function runActionBundle(name: string, options: RunActionOptions = 
     inputEnv[`INPUT_${input.replace(/ /g, '_').toUpperCase()}`] = value
   }
   for (const input of Object.keys(options.inputs ?? {})) {
-    if (!(input in (metadata.inputs ?? {}))) throw new Error(`${name} has no input "${input}" in action.yml`)
+    if (!(input in (metadata.inputs ?? {})))
+      throw new Error(`${name} has no input "${input}" in action.yml`)
   }
 
   const baseEnv: Record<string, string> = {
@@ -111,11 +119,25 @@ export async function runActionBundle(name: string, options: RunActionOptions = 
     RUNNER_TOOL_CACHE: join(dir, 'tool-cache')
   }
   const env = { ...baseEnv, ...inputEnv, ...stripUndefined(options.env ?? {}) }
-  const main = await runStep(join(actionDir, metadata.runs.main), env, dir, 'main', options.timeoutMs)
+  const main = await runStep(
+    join(actionDir, metadata.runs.main),
+    env,
+    dir,
+    'main',
+    options.timeoutMs
+  )
   const result: ActionRun = main
   if (metadata.runs.post && options.post !== false) {
-    const stateEnv = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]))
-    result.post = await runStep(join(actionDir, metadata.runs.post), { ...env, ...stateEnv }, dir, 'post', options.timeoutMs)
+    const stateEnv = Object.fromEntries(
+      Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v])
+    )
+    result.post = await runStep(
+      join(actionDir, metadata.runs.post),
+      { ...env, ...stateEnv },
+      dir,
+      'post',
+      options.timeoutMs
+    )
   }
   return result
 }
@@ -126,7 +148,9 @@ function evaluateDefault(value: string, token: string): string {
 }
 
 function stripUndefined(env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)
+  )
 }
 
 async function runStep(
@@ -193,7 +217,8 @@ export function parseFileCommand(text: string): Record<string, string> {
   return values
 }
 
-const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+const unescapeData = (s: string) =>
+  s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 const unescapeProperty = (s: string) => unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',')
 
 export function parseCommands(stdout: string): WorkflowCommand[] {
@@ -206,7 +231,11 @@ export function parseCommands(stdout: string): WorkflowCommand[] {
       const at = pair.indexOf('=')
       properties[pair.slice(0, at)] = unescapeProperty(pair.slice(at + 1))
     }
-    commands.push({ command: match[1] as string, properties, message: unescapeData(match[3] ?? '') })
+    commands.push({
+      command: match[1] as string,
+      properties,
+      message: unescapeData(match[3] ?? '')
+    })
   }
   return commands
 }

@@ -26,7 +26,9 @@ export async function runAction(main: () => Promise<void>): Promise<void> {
       core.setFailed(error.message)
     } else {
       if (error instanceof Error && error.stack) core.info(error.stack)
-      core.setFailed(`Internal error in mlops-actions: ${errorMessage(error)}. Please report it with the log above.`)
+      core.setFailed(
+        `Internal error in mlops-actions: ${errorMessage(error)}. Please report it with the log above.`
+      )
     }
   }
 }
@@ -47,8 +49,11 @@ export function setOutputs(outputs: Record<string, OutputValue | undefined>): vo
   core.startGroup('Outputs')
   for (const [name, value] of Object.entries(outputs)) {
     if (value === undefined) continue
-    const text = value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
-    core.info(`${name}: ${text.length > 300 ? `${text.slice(0, 300)}… (${text.length} characters)` : text}`)
+    const text =
+      value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value)
+    core.info(
+      `${name}: ${text.length > 300 ? `${text.slice(0, 300)}… (${text.length} characters)` : text}`
+    )
     core.setOutput(name, text)
   }
   core.endGroup()

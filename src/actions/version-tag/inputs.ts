@@ -17,10 +17,24 @@ export interface VersionTagInputs {
 export function getInputs(): VersionTagInputs {
   const inputs = actionInputs()
   const label = (name: string, fallback: string) =>
-    inputs.matching(name, LABEL, 'letters, digits and "-" (a SemVer pre-release identifier)', fallback)
+    inputs.matching(
+      name,
+      LABEL,
+      'letters, digits and "-" (a SemVer pre-release identifier)',
+      fallback
+    )
   return {
-    branch: inputs.matching('branch', BRANCH, 'a git branch name such as develop, release/1.2.0 or feature/my-model (letters, digits, ".", "_", "-", "/" and "+"; not starting with "-")'),
-    tagPrefix: inputs.matching('tag-prefix', PREFIX, 'letters, digits, ".", "_", "-" or "/", at most 40 characters', 'v'),
+    branch: inputs.matching(
+      'branch',
+      BRANCH,
+      'a git branch name such as develop, release/1.2.0 or feature/my-model (letters, digits, ".", "_", "-", "/" and "+"; not starting with "-")'
+    ),
+    tagPrefix: inputs.matching(
+      'tag-prefix',
+      PREFIX,
+      'letters, digits, ".", "_", "-" or "/", at most 40 characters',
+      'v'
+    ),
     labels: {
       develop: label('develop-label', 'alpha'),
       release: label('release-label', 'beta'),

@@ -22,12 +22,23 @@ export async function run(): Promise<void> {
     headRef: context.headRef,
     eventPullRequest: context.pullRequest
   })
-  const result = await calculateVersion({ git, tagPrefix: inputs.tagPrefix, labels: inputs.labels, ...target })
-  core.info(`${result.branch.name} (${result.branch.kind}) is ${result.fullVersion}, from ${result.source.description}; bump ${result.bump}`)
+  const result = await calculateVersion({
+    git,
+    tagPrefix: inputs.tagPrefix,
+    labels: inputs.labels,
+    ...target
+  })
+  core.info(
+    `${result.branch.name} (${result.branch.kind}) is ${result.fullVersion}, from ${result.source.description}; bump ${result.bump}`
+  )
 
   let tagOutcome = ''
   if (inputs.createTag) {
-    const github = await createGitHubClient({ token: inputs.githubToken, baseUrl: context.apiUrl, log: actionLog })
+    const github = await createGitHubClient({
+      token: inputs.githubToken,
+      baseUrl: context.apiUrl,
+      log: actionLog
+    })
     const outcome = await createAnnotatedTag(github, {
       owner: context.owner,
       repo: context.repo,

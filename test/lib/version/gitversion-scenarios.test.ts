@@ -14,7 +14,12 @@ const labels = { develop: 'alpha', release: 'beta', hotfix: 'beta' }
 
 async function versionOf(repo: GitRepo, branch?: string): Promise<string> {
   const current = branch ?? repo.git('symbolic-ref', '--short', 'HEAD')
-  const result = await calculateVersion({ git: createGit(repo.dir), branch: current, tagPrefix: 'v', labels })
+  const result = await calculateVersion({
+    git: createGit(repo.dir),
+    branch: current,
+    tagPrefix: 'v',
+    labels
+  })
   return result.fullVersion
 }
 
@@ -347,7 +352,12 @@ describe('Branch names as GitFlow/v1 recognises them', () => {
     repo.tag('model-a/v2.0.0')
     repo.tag('v9.0.0')
     repo.commit()
-    const result = await calculateVersion({ git: createGit(repo.dir), branch: 'main', tagPrefix: 'model-a/v', labels })
+    const result = await calculateVersion({
+      git: createGit(repo.dir),
+      branch: 'main',
+      tagPrefix: 'model-a/v',
+      labels
+    })
     expect(result.version).toBe('2.0.1')
     expect(result.tag).toBe('model-a/v2.0.1')
     expect(result.previousVersion).toBe('2.0.0')
