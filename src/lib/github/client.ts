@@ -35,7 +35,8 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'mlops-actions',
     // The retry plugin's own option: a `request.retries` default would also make it retry 404s.
-    retry: { retries },
+    // 429 is left to the throttling plugin, which honours x-ratelimit-reset and retry-after.
+    retry: { retries, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     log: {
       debug: (m: string) => log?.debug?.(m),
       info: (m: string) => log?.debug?.(m),
