@@ -10,7 +10,12 @@ import { freePort } from './registry.js'
 export interface ScrapeJob {
   job: string
   /** `host:port` of each metrics endpoint (scraped at /metrics unless metricsPath says otherwise). */
-  targets: string[]
+  targets?: string[]
+  /**
+   * A file of targets in Prometheus's file_sd JSON format, re-read when it changes: for targets
+   * that come and go (the demo's pods). Used instead of `targets`.
+   */
+  fileSd?: string
   /** Labels added to every series of the job, such as `{ track: 'canary' }`. */
   labels?: Record<string, string>
   metricsPath?: string
@@ -94,7 +99,15 @@ function renderConfig(options: PrometheusOptions, interval: string, rulesFile: s
   for (const job of options.jobs) {
     lines.push(`  - job_name: ${JSON.stringify(job.job)}`)
     if (job.metricsPath) lines.push(`    metrics_path: ${JSON.stringify(job.metricsPath)}`)
-    lines.push('    static_configs:', `      - targets: ${JSON.stringify(job.targets)}`)
+    if (job.fileSd) {
+      lines.push(
+        '    file_sd_configs:',
+        `      - files: [${JSON.stringify(job.fileSd)}]`,
+        '        refresh_interval: 1s'
+      )
+      continue
+    }
+    lines.push('    static_configs:', `      - targets: ${JSON.stringify(job.targets ?? [])}`)
     if (job.labels && Object.keys(job.labels).length) {
       lines.push('        labels:')
       for (const [key, value] of Object.entries(job.labels))

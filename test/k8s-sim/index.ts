@@ -1,0 +1,8 @@
+export { startK8sSimulator } from './simulator.js'
+export type { K8sSimulator, RequestRecord, SimulatorOptions } from './simulator.js'
+export { connectK8sSimulator } from './remote.js'
+export type { RemoteK8sSimulator } from './remote.js'
+export type { FaultSpec } from './faults.js'
+export type { StoredRelease } from './helm-release.js'
+export { decodeReleaseSecret } from './helm-release.js'
+export type { KubeObject } from './types.js'
