@@ -24,7 +24,7 @@ const cell = text =>
 
 export function usageBlock(name) {
   const meta = parse(readFileSync(join(actionDir(name), 'action.yml'), 'utf8'))
-  const path = name === 'deploy' ? 'deploy' : name
+  const path = name === 'deploy' ? 'deploy' : `actions/${name}`
   const inputs = Object.entries(meta.inputs ?? {})
   const example = inputs
     .filter(([, spec]) => spec.required)

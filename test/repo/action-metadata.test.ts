@@ -16,8 +16,11 @@ const names: string[] = actionNames()
 /** Input names read in an action's inputs.ts: a kebab-case literal as a call's first argument. */
 function inputsReadBy(name: string): Set<string> {
   const source = readFileSync(join(repoRoot, 'src', 'actions', name, 'inputs.ts'), 'utf8')
+  // import('yaml') loads a module; it reads no input.
   return new Set(
-    [...source.matchAll(/\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)*)'/g)].map(m => m[1] as string)
+    [...source.matchAll(/(?<!import)\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)*)'/g)].map(
+      m => m[1] as string
+    )
   )
 }
 
