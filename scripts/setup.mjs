@@ -15,6 +15,7 @@ export const toolsDir = join(root, '.tools')
 const DEBIAN = [
   ['git', '/usr/bin/git'],
   ['time', '/usr/bin/time'],
+  ['jq', '/usr/bin/jq'],
   ['unzip', '/usr/bin/unzip'],
   ['docker-registry', '/usr/bin/docker-registry'],
   ['buildah', '/usr/bin/buildah'],
