@@ -201,7 +201,9 @@ describe('version-tag create-tag through the GitHub API (simulator)', () => {
     const again = await tagRun(repo)
     expect(again.exitCode).toBe(0)
     expect(again.summary).toContain('already there')
-    expect(github.state.refs('acme/model-repo').filter(r => r.ref.startsWith('refs/tags/'))).toHaveLength(1)
+    expect(
+      github.state.refs('acme/model-repo').filter(r => r.ref.startsWith('refs/tags/'))
+    ).toHaveLength(1)
   })
 
   test('a tag that already points to another commit is a clear error and is not moved', async () => {
@@ -218,13 +220,20 @@ describe('version-tag create-tag through the GitHub API (simulator)', () => {
     const [a, b] = await Promise.all([tagRun(repo), tagRun(repo)])
     expect([a.exitCode, b.exitCode]).toEqual([0, 0])
     expect(taggedCommit('v1.0.1')).toBe(repo.head())
-    expect(github.state.refs('acme/model-repo').filter(r => r.ref.startsWith('refs/tags/'))).toHaveLength(1)
+    expect(
+      github.state.refs('acme/model-repo').filter(r => r.ref.startsWith('refs/tags/'))
+    ).toHaveLength(1)
   })
 
   test('a 502 and a secondary rate limit are retried, then the tag is created', async () => {
     const repo = onMain()
     github.faults.add({ status: 502, path: '/git/tags', method: 'POST' })
-    github.faults.add({ type: 'secondary-rate-limit', retryAfter: 1, path: '/git/refs', method: 'POST' })
+    github.faults.add({
+      type: 'secondary-rate-limit',
+      retryAfter: 1,
+      path: '/git/refs',
+      method: 'POST'
+    })
     const run = await tagRun(repo)
     expect(run.exitCode).toBe(0)
     expect(taggedCommit('v1.0.1')).toBe(repo.head())

@@ -254,7 +254,9 @@ const GITHUB_DEVIATIONS: Array<{ operations: string[]; problem: RegExp }> = [
       'repos/list-deployment-statuses',
       'repos/get-deployment-status'
     ],
-    problem: /^\d+ response body: (\/\d+)?\/target_url must match format "uri" \(got ""\)$/
+    // GitHub answers "" for a status given no target or environment URL.
+    problem:
+      /^\d+ response body: (\/\d+)?\/(target_url|environment_url) must match format "uri" \(got ""\)$/
   }
 ]
 

@@ -1,0 +1,197 @@
+import * as core from '@actions/core'
+import { InputError } from '../../lib/errors.js'
+import type { ImageReference } from '../../lib/oci/reference.js'
+import type { ImagePin, ImageValueNames, Strategy } from '../../lib/helm/deploy.js'
+import { kubeconfigSecrets } from '../../lib/helm/kubeconfig.js'
+import { actionInputs } from '../common/runtime.js'
+
+export type DeployAction = 'deploy' | 'promote' | 'abort'
+
+export interface DeployHelmInputs {
+  release: string
+  chart: string
+  chartVersion: string
+  namespace: string
+  environment: string
+  environmentUrl: string
+  valuesFiles: string[]
+  values: string
+  image?: ImagePin
+  imageValues: ImageValueNames
+  strategy: Strategy
+  canaryWeight: number
+  action: DeployAction
+  atomic: boolean
+  wait: boolean
+  timeoutMs: number
+  historyMax: number
+  createNamespace: boolean
+  plainHttp: boolean
+  version: string
+  kubeconfig: string
+  githubToken: string
+  helmPath: string
+  auditFile: string
+}
+
+// The longest suffix a release gets (`-canary`) must still fit Helm's 53 characters.
+const RELEASE_MAX = 53 - '-canary'.length
+const NOT_AN_OPTION = /^(?!-)[^\n\r]+$/
+const CHART_VERSION = /^(?!-)[0-9A-Za-z.^~<>=*+|, _-]{1,100}$/
+const DIGEST = /^sha256:[0-9a-f]{64}$/
+const VALUE_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/
+const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/
+const ENVIRONMENT = /^[^\n\r'"`<>]{1,255}$/
+const URL = /^https?:\/\/[^\s]+$/
+
+export async function getInputs(): Promise<DeployHelmInputs> {
+  const inputs = actionInputs()
+  // Secrets first: masked before anything else can log.
+  const githubToken = inputs.string('github-token')
+  if (githubToken) core.setSecret(githubToken)
+  const kubeconfig = inputs.string('kubeconfig')
+  for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret)
+
+  const action = inputs.oneOf('action', ['deploy', 'promote', 'abort'], 'deploy')
+  const strategy = inputs.oneOf('strategy', ['direct', 'canary', 'blue-green'], 'direct')
+  if (action !== 'deploy' && strategy !== 'canary') {
+    throw new InputError(
+      'action',
+      action,
+      `deploy (promote and abort need strategy: canary; strategy is ${strategy})`
+    )
+  }
+  const release = inputs.release('release', { required: true, maxLength: RELEASE_MAX })
+  const chart = inputs.matching(
+    'chart',
+    NOT_AN_OPTION,
+    'a chart directory, a packaged chart, repo/name or oci://registry/path'
+  )
+  if (!chart && action !== 'abort')
+    throw new InputError(
+      'chart',
+      '',
+      'a chart directory, a packaged chart, repo/name or oci://registry/path (it is required)'
+    )
+  const valuesFiles = inputs.list('values-files')
+  for (const file of valuesFiles) {
+    if (file.startsWith('-'))
+      throw new InputError('values-files', file, 'paths of YAML files, one per line')
+  }
+  const values = inputs.raw('values')
+  const parsed = await inputs.yaml('values')
+  if (
+    parsed !== undefined &&
+    parsed !== null &&
+    (typeof parsed !== 'object' || Array.isArray(parsed))
+  ) {
+    throw new InputError('values', values, 'YAML mapping of chart values, e.g. "replicaCount: 2"')
+  }
+  const imageValues: ImageValueNames = {
+    repository: inputs.matching(
+      'image-repository-value',
+      VALUE_NAME,
+      'a value path such as image.repository',
+      'image.repository'
+    ),
+    digest: inputs.matching(
+      'image-digest-value',
+      VALUE_NAME,
+      'a value path such as image.digest',
+      'image.digest'
+    )
+  }
+  const image = pinImage(
+    inputs.image('image'),
+    inputs.matching('digest', DIGEST, 'sha256: followed by 64 lower-case hex digits'),
+    inputs.raw('image')
+  )
+  return {
+    release,
+    chart,
+    chartVersion: inputs.matching(
+      'chart-version',
+      CHART_VERSION,
+      'a chart version or constraint such as 1.2.3 or ^1.2.0'
+    ),
+    namespace: inputs.namespace('namespace', 'default'),
+    environment: inputs.matching(
+      'environment',
+      ENVIRONMENT,
+      'a GitHub environment name such as staging (at most 255 characters, no quotes)'
+    ),
+    environmentUrl: inputs.matching('environment-url', URL, 'an http:// or https:// URL'),
+    valuesFiles,
+    values: parsed === undefined || parsed === null ? '' : values,
+    ...(image ? { image } : {}),
+    imageValues,
+    strategy,
+    canaryWeight: inputs.int('canary-weight', 10, { min: 0, max: 100 }),
+    action,
+    atomic: inputs.bool('atomic', true),
+    wait: inputs.bool('wait', true),
+    timeoutMs: inputs.duration('timeout', '5m', { minMs: 1000, maxMs: 24 * 3_600_000 }),
+    historyMax: inputs.int('history-max', 10, { min: 0, max: 1000 }),
+    createNamespace: inputs.bool('create-namespace', false),
+    plainHttp: inputs.bool('plain-http', false),
+    version: inputs.matching(
+      'version',
+      VERSION,
+      'a version such as v1.2.3 or 1.3.0-beta.2 (letters, digits, ".", "+", "_", "-")'
+    ),
+    kubeconfig,
+    githubToken,
+    helmPath: inputs.matching(
+      'helm-path',
+      NOT_AN_OPTION,
+      'helm, or the path of a Helm 3 or 4 binary',
+      'helm'
+    ),
+    auditFile: inputs.matching(
+      'audit-file',
+      NOT_AN_OPTION,
+      'a file path for JSON Lines audit records'
+    )
+  }
+}
+
+/** Deploys pin the image by digest: from the `digest` input or an `image` given as name@digest. */
+function pinImage(
+  ref: ImageReference | undefined,
+  digest: string,
+  imageText: string
+): ImagePin | undefined {
+  if (!ref) {
+    if (digest)
+      throw new InputError(
+        'image',
+        '',
+        'the image repository the digest belongs to, e.g. ghcr.io/org/model (digest is set)'
+      )
+    return undefined
+  }
+  if (ref.digest && digest && ref.digest !== digest) {
+    throw new InputError(
+      'digest',
+      digest,
+      `the digest the image input names (${ref.digest}), or empty`
+    )
+  }
+  const pinned = digest || ref.digest
+  if (!pinned) {
+    throw new InputError(
+      'digest',
+      '',
+      `a digest (sha256:...) for ${imageText}: deploys pin the image by digest, so give digest or image as name@sha256:...`
+    )
+  }
+  if (!DIGEST.test(pinned))
+    throw new InputError(
+      'image',
+      imageText,
+      'an image whose digest is sha256: followed by 64 lower-case hex digits'
+    )
+  // The repository as the user wrote it, without tag or digest: the chart renders repository@digest.
+  const repository = imageText.replace(/@.*$/, '').replace(/:([\w][\w.-]{0,127})$/, '')
+  return { repository, digest: pinned }
+}

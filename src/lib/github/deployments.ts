@@ -1,0 +1,142 @@
+import type { AuditRecord } from '../audit.js'
+import type { Log } from '../log.js'
+import type { GitHubClient } from './client.js'
+
+export interface Repository {
+  owner: string
+  repo: string
+}
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive' | 'error'
+
+/** What GitHub shows while a deploy runs: the record as far as it is known at the start. */
+export type StartPayload = Omit<AuditRecord, 'outcome' | 'finishedAt'> & {
+  outcome: 'in-progress'
+  finishedAt: null
+}
+
+export function startPayload(record: AuditRecord): StartPayload {
+  return { ...record, outcome: 'in-progress', finishedAt: null }
+}
+
+export interface DeploymentRequest extends Repository {
+  /** The commit deployed (GITHUB_SHA). */
+  ref: string
+  environment: string
+  description: string
+  payload: StartPayload | AuditRecord
+  /** Tells GitHub which task this is: `deploy`, `deploy:promote`, `deploy:rollback`. */
+  task: string
+  logUrl: string
+  environmentUrl: string
+}
+
+/** GitHub limits deployment and status descriptions to 140 characters. */
+function clip(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 139)}…` : text
+}
+
+/** Production environments get GitHub's production treatment; preview ones are transient. */
+export function environmentKind(environment: string): { production: boolean; transient: boolean } {
+  return {
+    production: /^prod(uction)?$/i.test(environment),
+    transient: /^(pr|review|preview)[-/_]/i.test(environment)
+  }
+}
+
+/**
+ * Creates the Deployment and marks it `in_progress`. `auto_merge: false` because a deploy never
+ * merges branches; `required_contexts: []` because the workflow's own checks already gated it.
+ */
+export async function startDeployment(
+  github: GitHubClient,
+  request: DeploymentRequest
+): Promise<number> {
+  const kind = environmentKind(request.environment)
+  const created = await github.rest.repos.createDeployment({
+    owner: request.owner,
+    repo: request.repo,
+    ref: request.ref,
+    task: request.task,
+    environment: request.environment,
+    description: clip(request.description),
+    payload: request.payload as unknown as { [key: string]: unknown },
+    auto_merge: false,
+    required_contexts: [],
+    transient_environment: kind.transient,
+    production_environment: kind.production
+  })
+  const id = (created.data as { id?: number }).id
+  if (typeof id !== 'number')
+    throw new Error(
+      `GitHub did not create the deployment: ${JSON.stringify(created.data).slice(0, 200)}`
+    )
+  await setDeploymentState(github, request, id, 'in_progress', request.description)
+  return id
+}
+
+export async function setDeploymentState(
+  github: GitHubClient,
+  target: Repository & { logUrl: string; environmentUrl: string },
+  id: number,
+  state: DeploymentState,
+  description: string,
+  /** GitHub marks earlier successful deployments of the environment inactive unless told not to. */
+  autoInactive = true
+): Promise<void> {
+  await github.rest.repos.createDeploymentStatus({
+    owner: target.owner,
+    repo: target.repo,
+    deployment_id: id,
+    state,
+    description: clip(description),
+    ...(state === 'success' && !autoInactive ? { auto_inactive: false } : {}),
+    ...(target.logUrl ? { log_url: target.logUrl } : {}),
+    ...(target.environmentUrl && state !== 'inactive'
+      ? { environment_url: target.environmentUrl }
+      : {})
+  })
+}
+
+/**
+ * The deployment of `release` now live in `environment`: the newest one whose payload names the
+ * release and whose latest status is `success` (or still `in_progress`).
+ */
+export async function findLiveDeployment(
+  github: GitHubClient,
+  repository: Repository,
+  environment: string,
+  release: string
+): Promise<number | undefined> {
+  const deployments = await github.rest.repos.listDeployments({
+    ...repository,
+    environment,
+    per_page: 30
+  })
+  for (const deployment of deployments.data) {
+    const payload = deployment.payload as { release?: string } | string
+    if (typeof payload !== 'object' || payload?.release !== release) continue
+    const statuses = await github.rest.repos.listDeploymentStatuses({
+      ...repository,
+      deployment_id: deployment.id,
+      per_page: 1
+    })
+    const state = statuses.data[0]?.state
+    if (state === 'success' || state === 'in_progress') return deployment.id
+  }
+  return undefined
+}
+
+/** Runs a GitHub call whose failure must not undo a Kubernetes change that already happened. */
+export async function bestEffort<T>(
+  log: Log,
+  what: string,
+  call: () => Promise<T>
+): Promise<T | undefined> {
+  try {
+    return await call()
+  } catch (error) {
+    log.warning(`Could not ${what}: ${error instanceof Error ? error.message : String(error)}`)
+    return undefined
+  }
+}
