@@ -13,15 +13,23 @@ import { readActionMetadata, repoRoot } from '../harness/run-action.js'
 
 const names: string[] = actionNames()
 
-/** Input names read in an action's inputs.ts: a kebab-case literal as a call's first argument. */
+/**
+ * Input names read in an action's inputs.ts: a kebab-case literal as a call's first argument,
+ * including the inputs.ts of other actions it reads through (the front door reads deploy-helm's
+ * and canary-gate's inputs with their rules).
+ */
 function inputsReadBy(name: string): Set<string> {
   const source = readFileSync(join(repoRoot, 'src', 'actions', name, 'inputs.ts'), 'utf8')
   // import('yaml') loads a module; it reads no input.
-  return new Set(
+  const names = new Set(
     [...source.matchAll(/(?<!import)\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)*)'/g)].map(
       m => m[1] as string
     )
   )
+  for (const [, other] of source.matchAll(/from '\.\.\/([a-z-]+)\/inputs\.js'/g)) {
+    for (const input of inputsReadBy(other as string)) names.add(input)
+  }
+  return names
 }
 
 describe.each(names)('%s', name => {

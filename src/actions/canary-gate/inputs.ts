@@ -7,6 +7,7 @@ import {
   type NoDataPolicy
 } from '../../lib/canary/index.js'
 import { InputError } from '../../lib/errors.js'
+import type { InputReader } from '../../lib/inputs.js'
 import { PROMQL_SELECTOR, SELECTOR_ACCEPTED } from '../../lib/prometheus/promql.js'
 import { parsePrometheusUrl } from '../../lib/prometheus/client.js'
 import { readRunnerContext } from '../../lib/runner-context.js'
@@ -27,8 +28,12 @@ export interface CanaryGateInputs {
 }
 
 /** Every input is read and validated here, before Prometheus is asked anything. */
-export async function getInputs(): Promise<CanaryGateInputs> {
-  const inputs = actionInputs()
+export function getInputs(): Promise<CanaryGateInputs> {
+  return readCanaryGateInputs(actionInputs())
+}
+
+/** The gate's inputs; the front door reads the same ones with the same rules. */
+export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryGateInputs> {
   const prometheusUrl = parsePrometheusUrl(
     inputs.string('prometheus-url', { required: true }),
     'prometheus-url'

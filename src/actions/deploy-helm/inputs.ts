@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { InputError } from '../../lib/errors.js'
+import type { InputReader } from '../../lib/inputs.js'
 import type { ImageReference } from '../../lib/oci/reference.js'
 import type { ImagePin, ImageValueNames, Strategy } from '../../lib/helm/deploy.js'
 import { kubeconfigSecrets } from '../../lib/helm/kubeconfig.js'
@@ -44,8 +45,12 @@ const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/
 const ENVIRONMENT = /^[^\n\r'"`<>]{1,255}$/
 const URL = /^https?:\/\/[^\s]+$/
 
-export async function getInputs(): Promise<DeployHelmInputs> {
-  const inputs = actionInputs()
+export function getInputs(): Promise<DeployHelmInputs> {
+  return readDeployHelmInputs(actionInputs())
+}
+
+/** deploy-helm's inputs; the front door reads the same ones with the same rules. */
+export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployHelmInputs> {
   // Secrets first: masked before anything else can log.
   const githubToken = inputs.string('github-token')
   if (githubToken) core.setSecret(githubToken)

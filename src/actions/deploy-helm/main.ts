@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { join } from 'node:path'
 import type { AuditFields, AuditRecord } from '../../lib/audit.js'
 import { appendAuditFile, auditRecord } from '../../lib/audit.js'
@@ -23,7 +22,8 @@ import {
   DeployError,
   promoteCanary
 } from '../../lib/helm/deploy.js'
-import { helmEnvironment, writeKubeconfig } from '../../lib/helm/kubeconfig.js'
+import { helmEnvironment } from '../../lib/helm/kubeconfig.js'
+import { writeStepKubeconfig } from '../common/kubeconfig-step.js'
 import { deployFailureSummary, deploySummary } from '../../lib/helm/summary.js'
 import type { RunnerContext } from '../../lib/runner-context.js'
 import { readRunnerContext } from '../../lib/runner-context.js'
@@ -31,28 +31,38 @@ import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
 import type { DeployHelmInputs } from './inputs.js'
 import { getInputs } from './inputs.js'
 
-/** The state key the post step reads to remove the kubeconfig file. */
-export const KUBECONFIG_STATE = 'kubeconfig-path'
-
 export async function run(): Promise<void> {
-  const started = new Date()
-  const inputs = await getInputs()
-  const context = readRunnerContext()
+  await deployWithHelm(await getInputs(), new Date())
+}
+
+/** Helm set up for this step: the kubeconfig written (and saved for the post step), the deps. */
+export async function prepareHelm(
+  inputs: DeployHelmInputs,
+  context: RunnerContext
+): Promise<HelmDeps> {
   let kubeconfigPath: string | undefined
   if (inputs.kubeconfig) {
-    kubeconfigPath = await writeKubeconfig(context.runnerTemp, inputs.kubeconfig)
-    core.saveState(KUBECONFIG_STATE, kubeconfigPath)
+    kubeconfigPath = await writeStepKubeconfig(context.runnerTemp, inputs.kubeconfig)
   }
-  const env = helmEnvironment(process.env, kubeconfigPath)
-  const deps = createHelmDeps({
+  return createHelmDeps({
     helmPath: inputs.helmPath,
-    env,
+    env: helmEnvironment(process.env, kubeconfigPath),
     runner: runCommand,
     log: actionLog,
     ...(context.runnerTemp
       ? { versionCacheFile: join(context.runnerTemp, 'mlops-helm-versions.json') }
       : {})
   })
+}
+
+/** deploy-helm's whole step; the front door runs it for everything but a progressive canary. */
+export async function deployWithHelm(
+  inputs: DeployHelmInputs,
+  started: Date,
+  prepared?: HelmDeps
+): Promise<void> {
+  const context = readRunnerContext()
+  const deps = prepared ?? (await prepareHelm(inputs, context))
   const fields = auditFields(inputs, context)
   const github = await openDeployment(
     inputs,
@@ -93,12 +103,8 @@ export async function run(): Promise<void> {
   await writeSummary(deploySummary(outcome, record, deploymentId))
 }
 
-function perform(
-  inputs: DeployHelmInputs,
-  context: RunnerContext,
-  deps: HelmDeps
-): Promise<DeployOutcome> {
-  const request: DeployRequest = {
+export function deployRequest(inputs: DeployHelmInputs, context: RunnerContext): DeployRequest {
+  return {
     release: inputs.release,
     namespace: inputs.namespace,
     chart: inputs.chart,
@@ -118,6 +124,14 @@ function perform(
     runUrl: context.runUrl,
     workDir: context.runnerTemp || context.workspace
   }
+}
+
+function perform(
+  inputs: DeployHelmInputs,
+  context: RunnerContext,
+  deps: HelmDeps
+): Promise<DeployOutcome> {
+  const request = deployRequest(inputs, context)
   if (inputs.strategy === 'canary') {
     if (inputs.action === 'promote') return promoteCanary(request, deps)
     if (inputs.action === 'abort') return abortCanary(request, deps)
@@ -127,7 +141,7 @@ function perform(
   return deployRelease(request, deps)
 }
 
-function auditFields(inputs: DeployHelmInputs, context: RunnerContext): AuditFields {
+export function auditFields(inputs: DeployHelmInputs, context: RunnerContext): AuditFields {
   return {
     action: inputs.action,
     environment: inputs.environment,
@@ -153,7 +167,7 @@ function describeOutcome(outcome: DeployOutcome): string {
   return `${primary?.release} revision ${primary?.revision} ${primary?.status}${outcome.activeColor ? `, traffic on ${outcome.activeColor}` : ''}`
 }
 
-interface OpenDeployment {
+export interface OpenDeployment {
   finish(state: DeploymentState, description: string): Promise<number>
 }
 
@@ -162,10 +176,12 @@ interface OpenDeployment {
  * `deployments: write` fails here, before anything in the cluster changed. Its final status is
  * best effort, since the cluster has changed by then whatever GitHub answers.
  */
-async function openDeployment(
+export async function openDeployment(
   inputs: DeployHelmInputs,
   context: RunnerContext,
-  record: AuditRecord
+  record: AuditRecord,
+  /** The front door's progressive canary is one deployment that ends in a promotion. */
+  override?: { task: string; autoInactive: boolean }
 ): Promise<OpenDeployment | undefined> {
   if (!inputs.environment || !inputs.githubToken) return undefined
   const github: GitHubClient = await createGitHubClient({
@@ -180,11 +196,12 @@ async function openDeployment(
     environmentUrl: inputs.environmentUrl
   }
   const task =
-    inputs.action === 'deploy'
+    override?.task ??
+    (inputs.action === 'deploy'
       ? inputs.strategy === 'canary'
         ? 'deploy:canary'
         : 'deploy'
-      : `deploy:${inputs.action}`
+      : `deploy:${inputs.action}`)
   const id = await startDeployment(github, {
     ...target,
     ref: context.sha,
@@ -195,7 +212,8 @@ async function openDeployment(
   })
   actionLog.info(`GitHub deployment ${id} for ${inputs.environment}: in_progress`)
   // A canary beside stable must not mark the stable deployment inactive.
-  const autoInactive = !(inputs.strategy === 'canary' && inputs.action !== 'promote')
+  const autoInactive =
+    override?.autoInactive ?? !(inputs.strategy === 'canary' && inputs.action !== 'promote')
   return {
     finish: async (state, description) => {
       await bestEffort(actionLog, `set GitHub deployment ${id} to ${state}`, () =>
@@ -206,7 +224,7 @@ async function openDeployment(
   }
 }
 
-async function reportFailure(
+export async function reportFailure(
   inputs: DeployHelmInputs,
   fields: AuditFields,
   started: Date,

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { join } from 'node:path'
 import type { AuditFields, AuditRecord } from '../../lib/audit.js'
 import { appendAuditFile, auditRecord } from '../../lib/audit.js'
@@ -13,7 +12,8 @@ import {
   startPayload
 } from '../../lib/github/deployments.js'
 import { createHelmDeps } from '../../lib/helm/deploy.js'
-import { helmEnvironment, writeKubeconfig } from '../../lib/helm/kubeconfig.js'
+import { helmEnvironment } from '../../lib/helm/kubeconfig.js'
+import { writeStepKubeconfig } from '../common/kubeconfig-step.js'
 import { readHistory } from '../../lib/helm/release-history.js'
 import type { RollbackPlan, RollbackResult } from '../../lib/helm/rollback.js'
 import { applyRollback, planRollback } from '../../lib/helm/rollback.js'
@@ -24,16 +24,13 @@ import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
 import type { RollbackInputs } from './inputs.js'
 import { getInputs } from './inputs.js'
 
-export const KUBECONFIG_STATE = 'kubeconfig-path'
-
 export async function run(): Promise<void> {
   const started = new Date()
   const inputs = getInputs()
   const context = readRunnerContext()
   let kubeconfigPath: string | undefined
   if (inputs.kubeconfig) {
-    kubeconfigPath = await writeKubeconfig(context.runnerTemp, inputs.kubeconfig)
-    core.saveState(KUBECONFIG_STATE, kubeconfigPath)
+    kubeconfigPath = await writeStepKubeconfig(context.runnerTemp, inputs.kubeconfig)
   }
   const env = helmEnvironment(process.env, kubeconfigPath)
   const deps = createHelmDeps({
