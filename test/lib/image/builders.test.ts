@@ -136,8 +136,10 @@ describe('buildx builder', () => {
 
   it('reads the digest from the metadata file and logs in with the password on stdin', async () => {
     const { run, calls } = fakeRunner(async (_file, args) => {
-      const meta = args[args.indexOf('--metadata-file') + 1]
-      if (meta) await writeFile(meta, JSON.stringify({ 'containerimage.digest': digest }))
+      const at = args.indexOf('--metadata-file')
+      // Only the build writes a metadata file (not `docker login` or `logout`).
+      if (at >= 0)
+        await writeFile(args[at + 1] as string, JSON.stringify({ 'containerimage.digest': digest }))
       return {}
     })
     const result = await new BuildxBuilder(run, {}).build(
