@@ -140,7 +140,9 @@ export class Pipeline {
             metrics: CANARY_METRICS,
             'canary-selector': 'namespace="prod", track="canary"',
             'baseline-selector': 'namespace="prod", track="stable"',
-            interval: '4s',
+            // Short for a demo (a real one would say 1m): time for the canary pod to start and be
+            // scraped before the first look.
+            interval: '6s',
             iterations: '3',
             alerts: 'ModelHighErrorRate'
           },

@@ -121,9 +121,9 @@ function deploy(
       metrics: METRICS,
       'canary-selector': 'namespace="prod", track="canary"',
       'baseline-selector': 'namespace="prod", track="stable"',
-      // The first look comes one interval after the canary starts: long enough for the pod to
-      // start, be scraped twice and fill the 4 s rate window.
-      interval: '7s',
+      // The first look comes one interval after the canary starts: long enough, even on a busy
+      // machine, for the pod to start, be scraped twice and fill the 4 s rate window.
+      interval: '10s',
       iterations: '2',
       'helm-path': helmBinary(4),
       kubeconfig: readFileSync(k8s.kubeconfigPath, 'utf8'),
@@ -156,7 +156,7 @@ test('the first release has no stable to compare with, so it is deployed directl
 
 test('a good canary goes through every step and is promoted', async () => {
   const run = await deploy(images.v2 as string, '1.1.0')
-  expect(run.exitCode).toBe(0)
+  expect({ exitCode: run.exitCode, errors: run.errors }).toEqual({ exitCode: 0, errors: [] })
   expect(run.outputs.verdict).toBe('pass')
   expect(run.outputs.status).toBe('deployed')
   expect(run.stdout).toContain('Step 1/2: canary model-canary at 20% of the traffic')

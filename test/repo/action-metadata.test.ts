@@ -4,7 +4,7 @@
  * are generated from the current metadata.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 // @ts-expect-error plain ESM script without types
 import { actionNames } from '../../scripts/bundle.mjs'
 // @ts-expect-error plain ESM script without types
@@ -15,19 +15,23 @@ const names: string[] = actionNames()
 
 /**
  * Input names read in an action's inputs.ts: a kebab-case literal as a call's first argument,
- * including the inputs.ts of other actions it reads through (the front door reads deploy-helm's
- * and canary-gate's inputs with their rules).
+ * including the input modules it reads through (the front door reads deploy-helm's and
+ * canary-gate's inputs with their rules; the Helm actions share common/helm-inputs.ts).
  */
 function inputsReadBy(name: string): Set<string> {
-  const source = readFileSync(join(repoRoot, 'src', 'actions', name, 'inputs.ts'), 'utf8')
+  return inputsReadIn(join(repoRoot, 'src', 'actions', name, 'inputs.ts'))
+}
+
+function inputsReadIn(file: string): Set<string> {
+  const source = readFileSync(file, 'utf8')
   // import('yaml') loads a module; it reads no input.
   const names = new Set(
     [...source.matchAll(/(?<!import)\(\s*'([a-z][a-z0-9]*(?:-[a-z0-9]+)*)'/g)].map(
       m => m[1] as string
     )
   )
-  for (const [, other] of source.matchAll(/from '\.\.\/([a-z-]+)\/inputs\.js'/g)) {
-    for (const input of inputsReadBy(other as string)) names.add(input)
+  for (const [, other] of source.matchAll(/from '(\.\.\/[a-z-]+\/[a-z-]*inputs)\.js'/g)) {
+    for (const input of inputsReadIn(join(dirname(file), `${other}.ts`))) names.add(input)
   }
   return names
 }

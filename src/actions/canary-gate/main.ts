@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { runAnalysis } from '../../lib/canary/analysis.js'
-import { canarySummary } from '../../lib/canary/summary.js'
+import { canarySummary, describeIteration } from '../../lib/canary/summary.js'
 import { UserError } from '../../lib/errors.js'
 import { PrometheusClient } from '../../lib/prometheus/client.js'
 import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
@@ -26,12 +26,8 @@ export async function run(): Promise<void> {
     consecutiveErrorLimit: inputs.consecutiveErrorLimit,
     onNoData: inputs.onNoData,
     alerts: inputs.alerts,
-    onIteration: (iteration, { iterations }) => {
-      const metrics = iteration.metrics.map(m => `${m.name} ${m.classification}`).join(', ')
-      actionLog.info(
-        `Iteration ${iteration.iteration}/${iterations}: ${iteration.status}, score ${iteration.score} (${metrics}${iteration.alerts ? `, alerts ${iteration.alerts.classification}` : ''})`
-      )
-    }
+    onIteration: (iteration, { iterations }) =>
+      actionLog.info(describeIteration(iteration, iterations))
   })
   setOutputs({ verdict: result.verdict, score: result.score, report: result.report })
   await writeSummary(canarySummary(result))

@@ -1,24 +1,20 @@
-import * as core from '@actions/core'
 import { InputError } from '../../lib/errors.js'
 import type { InputReader } from '../../lib/inputs.js'
 import type { ImageReference } from '../../lib/oci/reference.js'
-import type { ImagePin, ImageValueNames, Strategy } from '../../lib/helm/deploy.js'
-import { kubeconfigSecrets } from '../../lib/helm/kubeconfig.js'
+import type { ImagePin, Strategy } from '../../lib/helm/deploy.js'
+import { NOT_AN_OPTION, readHelmStepInputs, type HelmStepInputs } from '../common/helm-inputs.js'
 import { actionInputs } from '../common/runtime.js'
 
 export type DeployAction = 'deploy' | 'promote' | 'abort'
 
-export interface DeployHelmInputs {
+export interface DeployHelmInputs extends HelmStepInputs {
   release: string
   chart: string
   chartVersion: string
   namespace: string
-  environment: string
-  environmentUrl: string
   valuesFiles: string[]
   values: string
   image?: ImagePin
-  imageValues: ImageValueNames
   strategy: Strategy
   canaryWeight: number
   action: DeployAction
@@ -29,21 +25,13 @@ export interface DeployHelmInputs {
   createNamespace: boolean
   plainHttp: boolean
   version: string
-  kubeconfig: string
-  githubToken: string
-  helmPath: string
-  auditFile: string
 }
 
 // The longest suffix a release gets (`-canary`) must still fit Helm's 53 characters.
 const RELEASE_MAX = 53 - '-canary'.length
-const NOT_AN_OPTION = /^(?!-)[^\n\r]+$/
 const CHART_VERSION = /^(?!-)[0-9A-Za-z.^~<>=*+|, _-]{1,100}$/
 const DIGEST = /^sha256:[0-9a-f]{64}$/
-const VALUE_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/
-const ENVIRONMENT = /^[^\n\r'"`<>]{1,255}$/
-const URL = /^https?:\/\/[^\s]+$/
 
 export function getInputs(): Promise<DeployHelmInputs> {
   return readDeployHelmInputs(actionInputs())
@@ -52,10 +40,7 @@ export function getInputs(): Promise<DeployHelmInputs> {
 /** deploy-helm's inputs; the front door reads the same ones with the same rules. */
 export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployHelmInputs> {
   // Secrets first: masked before anything else can log.
-  const githubToken = inputs.string('github-token')
-  if (githubToken) core.setSecret(githubToken)
-  const kubeconfig = inputs.string('kubeconfig')
-  for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret)
+  const shared = readHelmStepInputs(inputs)
 
   const action = inputs.oneOf('action', ['deploy', 'promote', 'abort'], 'deploy')
   const strategy = inputs.oneOf('strategy', ['direct', 'canary', 'blue-green'], 'direct')
@@ -92,20 +77,6 @@ export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployH
   ) {
     throw new InputError('values', values, 'YAML mapping of chart values, e.g. "replicaCount: 2"')
   }
-  const imageValues: ImageValueNames = {
-    repository: inputs.matching(
-      'image-repository-value',
-      VALUE_NAME,
-      'a value path such as image.repository',
-      'image.repository'
-    ),
-    digest: inputs.matching(
-      'image-digest-value',
-      VALUE_NAME,
-      'a value path such as image.digest',
-      'image.digest'
-    )
-  }
   const image = pinImage(
     inputs.image('image'),
     inputs.matching('digest', DIGEST, 'sha256: followed by 64 lower-case hex digits'),
@@ -120,16 +91,9 @@ export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployH
       'a chart version or constraint such as 1.2.3 or ^1.2.0'
     ),
     namespace: inputs.namespace('namespace', 'default'),
-    environment: inputs.matching(
-      'environment',
-      ENVIRONMENT,
-      'a GitHub environment name such as staging (at most 255 characters, no quotes)'
-    ),
-    environmentUrl: inputs.matching('environment-url', URL, 'an http:// or https:// URL'),
     valuesFiles,
     values: parsed === undefined || parsed === null ? '' : values,
     ...(image ? { image } : {}),
-    imageValues,
     strategy,
     canaryWeight: inputs.int('canary-weight', 10, { min: 0, max: 100 }),
     action,
@@ -144,19 +108,7 @@ export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployH
       VERSION,
       'a version such as v1.2.3 or 1.3.0-beta.2 (letters, digits, ".", "+", "_", "-")'
     ),
-    kubeconfig,
-    githubToken,
-    helmPath: inputs.matching(
-      'helm-path',
-      NOT_AN_OPTION,
-      'helm, or the path of a Helm 3 or 4 binary',
-      'helm'
-    ),
-    auditFile: inputs.matching(
-      'audit-file',
-      NOT_AN_OPTION,
-      'a file path for JSON Lines audit records'
-    )
+    ...shared
   }
 }
 

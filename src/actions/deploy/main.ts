@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { appendAuditFile, auditRecord, type AuditRecord } from '../../lib/audit.js'
 import { runAnalysis, type AnalysisResult } from '../../lib/canary/analysis.js'
+import { describeIteration } from '../../lib/canary/summary.js'
 import { errorMessage, UserError } from '../../lib/errors.js'
 import { abortCanary, deployCanary, promoteCanary, type HelmDeps } from '../../lib/helm/deploy.js'
 import { readHistory } from '../../lib/helm/release-history.js'
@@ -149,12 +150,8 @@ function analyse(gate: CanaryGateInputs, step: string): Promise<AnalysisResult> 
     consecutiveErrorLimit: gate.consecutiveErrorLimit,
     onNoData: gate.onNoData,
     alerts: gate.alerts,
-    onIteration: (iteration, { iterations }) => {
-      const metrics = iteration.metrics.map(m => `${m.name} ${m.classification}`).join(', ')
-      actionLog.info(
-        `${step}, iteration ${iteration.iteration}/${iterations}: ${iteration.status}, score ${iteration.score} (${metrics}${iteration.alerts ? `, alerts ${iteration.alerts.classification}` : ''})`
-      )
-    }
+    onIteration: (iteration, { iterations }) =>
+      actionLog.info(`${step}: ${describeIteration(iteration, iterations)}`)
   })
 }
 

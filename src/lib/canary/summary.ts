@@ -1,6 +1,6 @@
 import { code, codeBlock, details, heading, keyValues, lineChart, table } from '../markdown.js'
 import type { AnalysisResult } from './analysis.js'
-import type { ReportNumber } from './report.js'
+import type { IterationReport, ReportNumber } from './report.js'
 
 const VERDICT_MARK = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const
 
@@ -103,4 +103,11 @@ export function canarySummary(result: AnalysisResult): string {
 
 function chartValue(value: ReportNumber | undefined): number | null {
   return typeof value === 'number' ? value : null
+}
+
+/** One progress line per iteration: `Iteration 2/5: pass, score 100 (error-rate pass, ...)`. */
+export function describeIteration(iteration: IterationReport, iterations: number): string {
+  const metrics = iteration.metrics.map(m => `${m.name} ${m.classification}`).join(', ')
+  const alerts = iteration.alerts ? `, alerts ${iteration.alerts.classification}` : ''
+  return `Iteration ${iteration.iteration}/${iterations}: ${iteration.status}, score ${iteration.score} (${metrics}${alerts})`
 }

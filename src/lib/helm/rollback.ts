@@ -296,10 +296,9 @@ export async function planRollback(
         )
       }
       const facts = await reader.facts(chosen)
-      if (
-        chosen.revision === current.revision ||
-        (currentIsLive && facts.identity === from.identity)
-      ) {
+      // A revision asked for by number is what the maintainer wants back, values included: it is
+      // a no-op only when it is what runs now (itself, or a rollback to it with nothing since).
+      if (chosen.revision === current.revision || current.rollbackOf === chosen.revision) {
         return noOp(
           facts,
           `revision ${chosen.revision} runs ${name(facts)}, which is what runs now.`
@@ -316,7 +315,7 @@ export async function planRollback(
         ) {
           if (
             candidate.revision === current.revision ||
-            (currentIsLive && facts.identity === from.identity)
+            (currentIsLive && sameVersion(from.version, target.version))
           ) {
             return noOp(
               facts,
