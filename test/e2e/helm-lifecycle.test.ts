@@ -91,7 +91,7 @@ describe.each([3, 4] as HelmMajor[])('Helm %i', helm => {
     // Helm's atomic option put 1.1.0 back by itself.
     expect((await history()).at(-1)).toBe('4:deployed')
 
-    const { chart: _chart, 'create-namespace': _create, ...shared } = common()
+    const { chart, 'create-namespace': createNamespace, ...shared } = common() // not rollback inputs
     const rollback = await runActionBundle('rollback', {
       inputs: { ...shared, target: '1', reason: 'end-to-end: back to the first release' }
     })
