@@ -284,6 +284,18 @@ describe('bad inputs fail before anything is built', () => {
   })
 })
 
+test('plain HTTP is refused for a registry that is not local', async () => {
+  const run = await build({
+    image: 'ghcr.io/acme/model',
+    builder: 'oci-layer',
+    'base-image': base.ref,
+    'model-path': 'model'
+  })
+  expect(run.exitCode).toBe(1)
+  expect(run.errors[0]).toContain('Input "insecure-registry"')
+  expect(run.errors[0]).toContain('plain HTTP is allowed only for local registries')
+})
+
 describe('registry authentication (a token-auth proxy in front of the real registry)', () => {
   let proxy: FaultProxy
   beforeAll(async () => {

@@ -89,6 +89,21 @@ describe('version-tag (bundled, as the runner runs it)', () => {
     expect(run.outputs.environment).toBe('none')
   })
 
+  test('a pushed release tag is versioned as the release it names', async () => {
+    const repo = gitflowRepo()
+    repo.checkout('main')
+    repo.commit('fix: last one')
+    repo.tag('v1.0.1')
+    repo.git('checkout', '-q', '--detach', 'v1.0.1')
+    const run = await runActionBundle('version-tag', {
+      workspace: repo.dir,
+      env: { GITHUB_REF: 'refs/tags/v1.0.1' }
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.version).toBe('1.0.1')
+    expect(run.outputs['is-release']).toBe('true')
+  })
+
   test('the branch input overrides the ref, and custom labels apply', async () => {
     const repo = gitflowRepo()
     const run = await runActionBundle('version-tag', {

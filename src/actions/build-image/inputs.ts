@@ -6,7 +6,7 @@ import {
   type BuildSecret
 } from '../../lib/image/builders.js'
 import { parseLabels } from '../../lib/image/tags.js'
-import { DIGEST_PATTERN, type ImageReference } from '../../lib/oci/reference.js'
+import { DIGEST_PATTERN, isLocalRegistry, type ImageReference } from '../../lib/oci/reference.js'
 import { readRunnerContext } from '../../lib/runner-context.js'
 import { actionInputs } from '../common/runtime.js'
 
@@ -111,8 +111,20 @@ export function getInputs(): BuildImageInputs {
     username: inputs.string('username'),
     password: inputs.string('password'),
     token: inputs.string('token'),
-    insecure: inputs.bool('insecure-registry', false)
+    insecure: insecureRegistry(inputs.bool('insecure-registry', false), image)
   }
+}
+
+/** Plain HTTP is for local registries only: a public registry is never spoken to in the clear. */
+function insecureRegistry(insecure: boolean, image: ImageReference): boolean {
+  if (insecure && !isLocalRegistry(image.registry)) {
+    throw new InputError(
+      'insecure-registry',
+      'true',
+      `false for ${image.registry}: plain HTTP is allowed only for local registries (localhost, 127.0.0.0/8, [::1], *.local, or a bare host name such as registry:5000)`
+    )
+  }
+  return insecure
 }
 
 function keyValues(input: string, text: string): Record<string, string> {

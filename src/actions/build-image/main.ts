@@ -14,7 +14,11 @@ import {
 import { imageLabels, imageTags, resolveCreated } from '../../lib/image/tags.js'
 import { dockerConfigCredentials, type RegistryCredentials } from '../../lib/oci/auth.js'
 import { findImageForTree } from '../../lib/oci/promote.js'
-import { formatImageReference, type ImageReference } from '../../lib/oci/reference.js'
+import {
+  formatImageReference,
+  isLocalRegistry,
+  type ImageReference
+} from '../../lib/oci/reference.js'
 import { RegistryClient } from '../../lib/oci/registry-client.js'
 import { readRunnerContext, RunnerEnv } from '../../lib/runner-context.js'
 import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
@@ -34,7 +38,8 @@ export async function run(): Promise<void> {
     if (!existing) {
       existing = new RegistryClient({
         registry,
-        insecure: inputs.insecure,
+        // insecure-registry names the target; another registry (a public base) stays on HTTPS.
+        insecure: inputs.insecure && isLocalRegistry(registry),
         credentials: registry === inputs.image.registry ? credentials : undefined,
         log: actionLog
       })

@@ -55,3 +55,23 @@ export function imageName(ref: ImageReference): string {
 export function formatImageReference(ref: ImageReference): string {
   return `${imageName(ref)}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`
 }
+
+/**
+ * Registries where plain HTTP may be allowed: loopback (as Docker allows by default), `localhost`
+ * names, `.local` names, and bare host names such as a CI service container's `registry:5000`.
+ * Anything with a public-looking domain is always spoken to over HTTPS.
+ */
+export function isLocalRegistry(registry: string): boolean {
+  const host = registry
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase()
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host.endsWith('.local') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host)
+  )
+}

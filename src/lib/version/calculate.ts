@@ -462,6 +462,8 @@ export async function resolveBranch(
     }
   }
   if (given.ref.startsWith('refs/heads/')) return { branch: given.ref.slice('refs/heads/'.length) }
+  // A pushed release tag is the release it names: versioned as main versions a tagged commit.
+  if (given.ref.startsWith('refs/tags/')) return { branch: 'main' }
   const current = (await git.run(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim()
   if (current) return { branch: current }
   throw new UserError(
