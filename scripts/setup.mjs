@@ -16,6 +16,7 @@ const DEBIAN = [
   ['git', '/usr/bin/git'],
   ['time', '/usr/bin/time'],
   ['jq', '/usr/bin/jq'],
+  ['openssl', '/usr/bin/openssl'],
   ['unzip', '/usr/bin/unzip'],
   ['docker-registry', '/usr/bin/docker-registry'],
   ['buildah', '/usr/bin/buildah'],
