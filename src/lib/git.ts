@@ -23,3 +23,15 @@ export function createGit(cwd: string, run: CommandRunner = runCommand): Git {
 export function isAncestor(git: Git, ancestor: string, descendant: string): Promise<boolean> {
   return git.succeeds(['merge-base', '--is-ancestor', ancestor, descendant])
 }
+
+/**
+ * The tree hash of a commit in a checkout, or null when there is no git, no repository or no
+ * such commit there: records are completed with it where it can be known, never guessed.
+ */
+export async function commitTree(cwd: string, sha: string): Promise<string | null> {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) return null
+  const out = await createGit(cwd)
+    .run(['rev-parse', '--verify', '--quiet', `${sha}^{tree}`])
+    .catch(() => '')
+  return out.trim() || null
+}

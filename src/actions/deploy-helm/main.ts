@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { AuditFields, AuditRecord } from '../../lib/audit.js'
 import { appendAuditFile, auditRecord } from '../../lib/audit.js'
 import { runCommand } from '../../lib/command.js'
+import { commitTree } from '../../lib/git.js'
 import { errorMessage } from '../../lib/errors.js'
 import type { GitHubClient } from '../../lib/github/client.js'
 import { createGitHubClient } from '../../lib/github/client.js'
@@ -63,7 +64,7 @@ export async function deployWithHelm(
 ): Promise<void> {
   const context = readRunnerContext()
   const deps = prepared ?? (await prepareHelm(inputs, context))
-  const fields = auditFields(inputs, context)
+  const fields = await auditFields(inputs, context)
   const github = await openDeployment(
     inputs,
     context,
@@ -141,7 +142,10 @@ function perform(
   return deployRelease(request, deps)
 }
 
-export function auditFields(inputs: DeployHelmInputs, context: RunnerContext): AuditFields {
+export async function auditFields(
+  inputs: DeployHelmInputs,
+  context: RunnerContext
+): Promise<AuditFields> {
   return {
     action: inputs.action,
     environment: inputs.environment,
@@ -149,6 +153,8 @@ export function auditFields(inputs: DeployHelmInputs, context: RunnerContext): A
     namespace: inputs.namespace,
     version: inputs.version || null,
     commit: context.sha || null,
+    // The build-once key: promote.yml finds what staging tested by the tree of its commit.
+    tree: await commitTree(context.workspace, context.sha),
     image: inputs.image?.repository ?? null,
     digest: inputs.image?.digest ?? null,
     chart: inputs.chart || null,

@@ -53,7 +53,7 @@ async function progressiveCanary(
   stableRevision: number
 ): Promise<void> {
   const { deploy, gate, stepWeights } = inputs
-  const fields = { ...auditFields(deploy, context), strategy: 'canary' }
+  const fields = { ...(await auditFields(deploy, context)), strategy: 'canary' }
   const github = await openDeployment(
     deploy,
     context,
@@ -161,7 +161,7 @@ function analyse(gate: CanaryGateInputs, step: string): Promise<AnalysisResult> 
  */
 async function rollBack(
   inputs: Required<DeployInputs>,
-  fields: ReturnType<typeof auditFields>,
+  fields: Awaited<ReturnType<typeof auditFields>>,
   steps: StepReport[],
   analysis: AnalysisResult | undefined,
   github: OpenDeployment | undefined,
