@@ -281,17 +281,22 @@ interface MeasureContext {
   windowMs: number
 }
 
+/** The metric's query with its placeholders filled in for one side (canary or baseline). */
+function queryRenderer(context: MeasureContext, query: string): (selector: string) => string {
+  return selector =>
+    renderQuery(query, {
+      selector,
+      intervalMs: context.settings.intervalMs,
+      windowMs: context.windowMs
+    })
+}
+
 async function measureValue(
   context: MeasureContext,
   spec: ValueMetricSpec
 ): Promise<MetricIterationReport> {
   const { options, settings, at } = context
-  const render = (selector: string): string =>
-    renderQuery(spec.query, {
-      selector,
-      intervalMs: settings.intervalMs,
-      windowMs: context.windowMs
-    })
+  const render = queryRenderer(context, spec.query)
   const canaryQuery = render(options.canarySelector)
   const baselineQuery = render(options.baselineSelector)
   const queries: QueryRecord[] = []
@@ -370,12 +375,7 @@ async function measureDrift(
   spec: DriftMetricSpec
 ): Promise<MetricIterationReport> {
   const { options, settings, at } = context
-  const render = (selector: string): string =>
-    renderQuery(spec.query, {
-      selector,
-      intervalMs: settings.intervalMs,
-      windowMs: context.windowMs
-    })
+  const render = queryRenderer(context, spec.query)
   const queries: QueryRecord[] = []
   const buckets = async (side: QuerySide, query: string): Promise<Reading<InstantSample[]>> => {
     const { reading, record } = await instantQuery(options.prometheus, side, query, at)

@@ -30,6 +30,15 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
   const retries = options.retries ?? 3
   const log = options.log
   const Client = Octokit.plugin(retry, throttling)
+  // Both kinds of rate limit: say so, and wait as GitHub asks, a bounded number of times.
+  const retryWhileBounded =
+    (kind: string) =>
+    (retryAfter: number, req: { method: string; url: string }, _o: unknown, count: number) => {
+      log?.warning(
+        `GitHub ${kind} on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`
+      )
+      return count < retries
+    }
   return new Client({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -44,28 +53,8 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
       error: (m: string) => log?.warning(m)
     },
     throttle: {
-      onRateLimit: (
-        retryAfter: number,
-        req: { method: string; url: string },
-        _o: unknown,
-        count: number
-      ) => {
-        log?.warning(
-          `GitHub rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`
-        )
-        return count < retries
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        req: { method: string; url: string },
-        _o: unknown,
-        count: number
-      ) => {
-        log?.warning(
-          `GitHub secondary rate limit on ${req.method} ${req.url}; retry ${count + 1}/${retries} in ${retryAfter} s`
-        )
-        return count < retries
-      }
+      onRateLimit: retryWhileBounded('rate limit'),
+      onSecondaryRateLimit: retryWhileBounded('secondary rate limit')
     }
   }) as unknown as GitHubClient
 }

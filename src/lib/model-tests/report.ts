@@ -27,15 +27,8 @@ export interface ModelTestReport {
   headline: string
   command: string[]
   exitCode: number
-  tests: {
-    total: number
-    passed: number
-    failed: number
-    errors: number
-    skipped: number
-    timeSeconds: number
-    failing: FailingTest[]
-  }
+  /** The JUnit counts, with the failing tests only (the report stays small). */
+  tests: Omit<TestRun, 'cases'> & { failing: FailingTest[] }
   metricsPassed: boolean
   metrics: MetricResult[]
   regressions: Regression[]
