@@ -5,7 +5,7 @@ import type {
   PrometheusApi,
   RangeResult
 } from '../prometheus/client.js'
-import { longestRangeMs, renderQuery } from '../prometheus/promql.js'
+import { limitRanges, promDuration, renderQuery } from '../prometheus/promql.js'
 import { sleep as realSleep } from '../retry.js'
 import { firingAlertsQuery, judgeAlerts } from './alerts.js'
 import { judgeDriftMetric } from './drift.js'
@@ -40,8 +40,18 @@ import {
  *   rollout; here it is `fail`, since an unreachable Prometheus must never let a canary through.
  * - After the last iteration: if it could not query Prometheus the gate fails closed (nothing
  *   was observed at the end); otherwise earlier query errors that recovered are tolerated, as
- *   Argo tolerates errors below the limit, because later iterations judge the same window again.
+ *   Argo tolerates errors below its consecutiveErrorLimit. What such an iteration missed is not
+ *   observed again by the instant queries (bounds, drift, alerts look at their own moment); only
+ *   the baseline comparison, whose range queries cover the window so far, sees its traffic.
  *   Then `inconclusive` if any iteration was inconclusive, else `pass`.
+ * - A comparison that cannot yet reach significance (too few points, judge.ts rule 6) is
+ *   `pending` while iterations remain: it neither fails nor passes the iteration, and a later
+ *   iteration, with more points, judges it. In the last iteration it is no data.
+ * - The first look may wait for data: a new canary that Prometheus has not scraped yet has no
+ *   data, which says nothing about the canary. While any metric has no data, the first
+ *   iteration is measured again (every tenth of the warmup) until the data is there or `warmup`
+ *   (default two intervals) has passed; the report says how long it waited. Later iterations
+ *   keep their spacing after it.
  * - `on-no-data` applies only to an answer with no series or no points. NaN and infinite
  *   values and failed queries are never no data (see judge.ts), so `on-no-data: pass` cannot
  *   turn them into a pass.
@@ -67,6 +77,8 @@ export interface AnalysisOptions {
   consecutiveErrorLimit?: number
   /** Significance level of the statistical comparisons (default 0.01). */
   significance?: number
+  /** How long the first look may wait for data before no data counts (default two intervals). */
+  warmupMs?: number
   /** Milliseconds since the epoch; injectable so tests drive time. */
   now?: () => number
   sleep?: (ms: number) => Promise<void>
@@ -93,17 +105,26 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
   let consecutiveErrors = 0
   let stop: { verdict: Verdict; reason: string; zeroScore: boolean } | undefined
 
+  let waitedMs = 0
   for (let i = 1; i <= settings.iterations && !stop; i++) {
-    const due = startedAt + i * settings.intervalMs
+    const due = startedAt + waitedMs + i * settings.intervalMs
     const remaining = due - now()
     if (remaining > 0) await wait(remaining)
-    const at = now()
-    const iteration = await measureIteration(options, settings, i, startedAt, at)
+    let iteration = await measureIteration(options, settings, i, startedAt, now())
+    if (i === 1) {
+      const firstLook = now()
+      while (hasNoData(iteration) && now() - firstLook < settings.warmupMs) {
+        await wait(Math.min(settings.warmupMs / 10, settings.warmupMs - (now() - firstLook)))
+        iteration = await measureIteration(options, settings, i, startedAt, now())
+      }
+      waitedMs = now() - firstLook
+      if (waitedMs > 0) iteration.warmupWaitedSeconds = Math.round(waitedMs) / 1000
+    }
     iterations.push(iteration)
     options.onIteration?.(iteration, { iterations: settings.iterations })
 
     const critical = iteration.metrics.find(
-      m => m.critical && failsIteration(m.classification, settings.onNoData)
+      m => m.critical && !m.pending && failsIteration(m.classification, settings.onNoData)
     )
     if (critical) {
       stop = {
@@ -165,6 +186,7 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisRes
       consecutiveErrorLimit: settings.consecutiveErrorLimit,
       onNoData: settings.onNoData,
       significance: settings.significance,
+      warmupSeconds: settings.warmupMs / 1000,
       alerts: [...settings.alerts]
     },
     iterations
@@ -179,6 +201,7 @@ interface Settings {
   consecutiveErrorLimit: number
   onNoData: NoDataPolicy
   significance: number
+  warmupMs: number
   alerts: readonly string[]
 }
 
@@ -187,6 +210,7 @@ function validate(options: AnalysisOptions): Settings {
   const consecutiveErrorLimit = options.consecutiveErrorLimit ?? DEFAULT_CONSECUTIVE_ERROR_LIMIT
   const significance = options.significance ?? DEFAULT_SIGNIFICANCE
   const alerts = options.alerts ?? []
+  const warmupMs = options.warmupMs ?? 2 * intervalMs
   if (!Number.isFinite(intervalMs) || intervalMs <= 0)
     throw new UserError(`The analysis interval must be positive; got ${intervalMs} ms.`)
   if (!Number.isSafeInteger(iterations) || iterations < 1)
@@ -204,6 +228,8 @@ function validate(options: AnalysisOptions): Settings {
     throw new UserError(`on-no-data must be fail, inconclusive or pass; got ${String(onNoData)}.`)
   if (!(significance > 0 && significance < 1))
     throw new UserError(`The significance level must be between 0 and 1; got ${significance}.`)
+  if (!Number.isFinite(warmupMs) || warmupMs < 0)
+    throw new UserError(`The warmup must be a duration of at least 0; got ${warmupMs} ms.`)
   if (options.metrics.length === 0 && alerts.length === 0)
     throw new UserError('The canary gate needs at least one metric or one alert to watch.')
   return {
@@ -213,8 +239,14 @@ function validate(options: AnalysisOptions): Settings {
     consecutiveErrorLimit,
     onNoData,
     significance,
+    warmupMs,
     alerts
   }
+}
+
+/** Whether a metric answered nothing at all (not a comparison that is still pending). */
+function hasNoData(iteration: IterationReport): boolean {
+  return iteration.metrics.some(m => m.classification === 'nodata' && !m.pending)
 }
 
 function failsIteration(classification: Classification, onNoData: NoDataPolicy): boolean {
@@ -249,9 +281,17 @@ async function measureIteration(
       spec.kind === 'drift' ? measureDrift(context, spec) : measureValue(context, spec)
     )
   )
+  for (const metric of metrics) {
+    // Too few points so far: a later iteration, with more, judges it (the header's rules).
+    if (metric.insufficient && index < settings.iterations) metric.pending = true
+    delete metric.insufficient
+  }
   const alerts = settings.alerts.length ? await measureAlerts(context) : undefined
   const entries = [
-    ...metrics.map(m => ({ classification: m.classification, weight: m.critical ? 2 : 1 })),
+    ...metrics.map(m => ({
+      classification: m.pending ? ('pass' as const) : m.classification,
+      weight: m.critical ? 2 : 1
+    })),
     ...(alerts ? [{ classification: alerts.classification, weight: 2 }] : [])
   ]
   const totalWeight = entries.reduce((sum, e) => sum + e.weight, 0)
@@ -321,9 +361,17 @@ async function measureValue(
   let canarySamples: Reading<number[]> | undefined
   let baselineSamples: Reading<number[]> | undefined
   if (spec.compareBaseline) {
-    const stepMs = sampleStepMs(canaryQuery, context)
+    const stepMs = sampleStepMs(context)
     const range = async (side: QuerySide, query: string): Promise<Reading<number[]>> => {
-      const { reading, record } = await rangeQuery(options.prometheus, side, query, context, stepMs)
+      const limited = limitRanges(query, stepMs)
+      const { reading, record } = await rangeQuery(
+        options.prometheus,
+        side,
+        limited.query,
+        context,
+        stepMs
+      )
+      record.resolution = describeResolution(context, stepMs, limited.shortened)
       queries.push(record)
       return reading
     }
@@ -354,20 +402,32 @@ async function measureValue(
       ...(spec.max !== undefined ? { max: spec.max } : {})
     },
     ...(judgement.comparison ? { comparison: judgement.comparison } : {}),
+    ...(judgement.insufficient ? { insufficient: true } : {}),
     queries: inReadingOrder(queries)
   }
 }
 
 /**
- * The step of the range queries: the longest range selector of the query (e.g. 1m for
- * `rate(x[1m])`), so that consecutive samples cover windows that do not overlap and the rank
- * test sees independent values; without one, the interval. The window starts one step after the
- * analysis began, so that every sample describes traffic during the analysis. Bounded so that a
- * series never exceeds Prometheus's 11,000 points.
+ * The step of the range queries: the interval, so that each iteration adds one independent point
+ * per side (a step no longer than the interval), bounded so that a series never exceeds
+ * Prometheus's 11,000 points. Range selectors longer than the step are shortened to it in the
+ * range queries (limitRanges), since `[5m]` windows sampled every minute overlap and are not
+ * independent; the window starts one step after the analysis began, so that every point
+ * describes traffic during the analysis.
  */
-function sampleStepMs(query: string, context: MeasureContext): number {
-  const wanted = longestRangeMs(query) ?? context.settings.intervalMs
-  return Math.max(wanted, 1000, Math.ceil(context.windowMs / 10_000 / 1000) * 1000)
+function sampleStepMs(context: MeasureContext): number {
+  const bySize = Math.ceil(context.windowMs / 10_000 / 1000) * 1000
+  return Math.max(context.settings.intervalMs, 1000, bySize)
+}
+
+function describeResolution(context: MeasureContext, stepMs: number, shortened: string[]): string {
+  const step =
+    stepMs === context.settings.intervalMs
+      ? `step ${promDuration(stepMs)} (the interval), one point per side per iteration`
+      : `step ${promDuration(stepMs)} (the interval, raised to stay within 11,000 points)`
+  return shortened.length
+    ? `${step}; ${shortened.join(', ')} shortened to [${promDuration(stepMs)}] so that consecutive points do not overlap`
+    : step
 }
 
 async function measureDrift(
@@ -397,6 +457,7 @@ async function measureDrift(
     baseline: null,
     bounds: { max: spec.max },
     ...(judgement.drift ? { drift: judgement.drift } : {}),
+    ...(judgement.insufficient ? { insufficient: true } : {}),
     queries: inReadingOrder(queries)
   }
 }
@@ -523,7 +584,7 @@ function conclude(
     const missing = [
       ...new Set(
         inconclusive.flatMap(it =>
-          it.metrics.filter(m => m.classification === 'nodata').map(m => m.name)
+          it.metrics.filter(m => m.classification === 'nodata' && !m.pending).map(m => m.name)
         )
       )
     ]

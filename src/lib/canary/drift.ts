@@ -20,8 +20,12 @@ import { chiSquareSf } from './statistics.js'
  *   is more than sampling noise: with a few dozen predictions per side PSI alone swings above
  *   0.2 by chance, and the gate must not fail a healthy canary for lack of traffic.
  * The metric fails when PSI > max and the chi-square p-value is below the significance level.
- * Different bucket boundaries on the two sides fail (they cannot be compared); no predictions
- * on either side is no data; a NaN or infinite bucket count fails.
+ * Chi-square needs counts, so the query must give bucket counts (`increase()` over the window;
+ * metric-spec.ts refuses rate(), irate() and deriv()). A histogram without its `+Inf` bucket, or
+ * with nothing but `+Inf`, cannot be read and fails; when the two sides have different bucket
+ * layouts they are compared on the bounds both share (cumulative counts at a shared bound are
+ * exact, so merging buckets loses resolution, never correctness), and sharing none but `+Inf`
+ * fails. No predictions on either side is no data; a NaN or infinite bucket count fails.
  */
 
 const SHARE_FLOOR = 1e-4
@@ -58,8 +62,8 @@ export function judgeDriftMetric(
     if (reading.status === 'empty')
       return { classification: 'nodata', reason: `the ${side} histogram query returned no buckets` }
   }
-  const canary = bucketCounts((observation.canary as { value: InstantSample[] }).value)
-  const baseline = bucketCounts((observation.baseline as { value: InstantSample[] }).value)
+  const canary = readHistogram((observation.canary as { value: InstantSample[] }).value)
+  const baseline = readHistogram((observation.baseline as { value: InstantSample[] }).value)
   for (const [side, counts] of [
     ['canary', canary],
     ['baseline', baseline]
@@ -67,14 +71,10 @@ export function judgeDriftMetric(
     if (typeof counts === 'string')
       return { classification: 'fail', reason: `the ${side} histogram cannot be read: ${counts}` }
   }
-  const c = canary as BucketCounts
-  const b = baseline as BucketCounts
-  if (c.bounds.join(',') !== b.bounds.join(',')) {
-    return {
-      classification: 'fail',
-      reason: `the canary's histogram buckets (${c.bounds.join(', ')}) differ from the baseline's (${b.bounds.join(', ')}), so the distributions cannot be compared`
-    }
-  }
+  const layout = sharedLayout(canary as Cumulative, baseline as Cumulative)
+  if (typeof layout === 'string') return { classification: 'fail', reason: layout }
+  const c = layout.canary
+  const b = layout.baseline
   const buckets: DriftBucket[] = c.bounds.map((le, i) => ({
     le,
     canary: c.counts[i] as number,
@@ -100,7 +100,7 @@ export function judgeDriftMetric(
     baselineCount,
     buckets
   }
-  const counts = `${formatValue(canaryCount)} canary and ${formatValue(baselineCount)} baseline predictions`
+  const counts = `${formatValue(canaryCount)} canary and ${formatValue(baselineCount)} baseline predictions${layout.note}`
   if (psi > spec.max && chi.pValue < significance) {
     return {
       classification: 'fail',
@@ -109,13 +109,19 @@ export function judgeDriftMetric(
       drift
     }
   }
-  const why =
-    psi <= spec.max
-      ? `PSI ${formatValue(psi)} is within ${spec.max}`
-      : `PSI ${formatValue(psi)} is above ${spec.max} but not significant (chi-square p = ${formatP(chi.pValue)})`
+  if (psi > spec.max) {
+    // A large PSI that sampling noise could explain: too few predictions to tell, not a pass.
+    return {
+      classification: 'nodata',
+      insufficient: true,
+      reason: `PSI ${formatValue(psi)} is above ${spec.max} but the predictions are too few to tell drift from noise (chi-square p = ${formatP(chi.pValue)}, needs < ${significance}; ${counts}): send more traffic or analyse longer`,
+      psi,
+      drift
+    }
+  }
   return {
     classification: 'pass',
-    reason: `the prediction score distributions match: ${why} (${counts})`,
+    reason: `the prediction score distributions match: PSI ${formatValue(psi)} is within ${spec.max} (${counts})`,
     psi,
     drift
   }
@@ -126,9 +132,21 @@ interface BucketCounts {
   counts: number[]
 }
 
-/** Cumulative `le` buckets to counts per bucket; a description of the problem when they are unusable. */
+/** A histogram's cumulative counts by upper bound, sorted, the last one `+Inf`. */
+interface Cumulative {
+  bounds: number[]
+  values: number[]
+}
+
+/** Counts per bucket of cumulative `le` buckets; a description of the problem when unusable. */
 export function bucketCounts(samples: readonly InstantSample[]): BucketCounts | string {
-  const byBound = new Map<number, { le: string; value: number }>()
+  const histogram = readHistogram(samples)
+  return typeof histogram === 'string' ? histogram : countsOn(histogram, histogram.bounds)
+}
+
+/** Cumulative `le` buckets as read; a description of the problem when they are unusable. */
+function readHistogram(samples: readonly InstantSample[]): Cumulative | string {
+  const byBound = new Map<number, number>()
   for (const sample of samples) {
     const le = sample.labels.le
     if (le === undefined)
@@ -138,19 +156,50 @@ export function bucketCounts(samples: readonly InstantSample[]): BucketCounts | 
     if (byBound.has(bound)) return `bucket le="${le}" appears twice (aggregate with sum by (le))`
     if (!Number.isFinite(sample.value))
       return `bucket le="${le}" is ${String(reportNumber(sample.value))}`
-    byBound.set(bound, { le: formatBound(bound), value: sample.value })
+    byBound.set(bound, sample.value)
   }
   const sorted = [...byBound.entries()].sort((x, y) => x[0] - y[0])
   if (sorted.length === 0) return 'no buckets'
+  if (!byBound.has(Infinity))
+    return 'it has no le="+Inf" bucket, so the predictions above the last bound are missing'
+  if (sorted.length === 1)
+    return 'it has only the le="+Inf" bucket, so there is no distribution to compare'
+  return { bounds: sorted.map(([bound]) => bound), values: sorted.map(([, value]) => value) }
+}
+
+/**
+ * Both sides' counts per bucket on the bounds they share. The cumulative count at a bound does
+ * not depend on the other bounds, so differences at shared bounds are exact bucket counts.
+ */
+function sharedLayout(
+  canary: Cumulative,
+  baseline: Cumulative
+): { canary: BucketCounts; baseline: BucketCounts; note: string } | string {
+  const shared = canary.bounds.filter(bound => baseline.bounds.includes(bound))
+  if (shared.length < 2) {
+    return `the canary's histogram buckets (${canary.bounds.map(formatBound).join(', ')}) share no bound but +Inf with the baseline's (${baseline.bounds.map(formatBound).join(', ')}), so the distributions cannot be compared`
+  }
+  const differs = shared.length !== canary.bounds.length || shared.length !== baseline.bounds.length
+  return {
+    canary: countsOn(canary, shared),
+    baseline: countsOn(baseline, shared),
+    note: differs
+      ? `; the bucket layouts differ, compared on the ${shared.length} bounds both share`
+      : ''
+  }
+}
+
+function countsOn(histogram: Cumulative, bounds: readonly number[]): BucketCounts {
   let previous = 0
-  const counts = sorted.map(([, { value }]) => {
+  const counts = bounds.map(bound => {
+    const value = histogram.values[histogram.bounds.indexOf(bound)] as number
     // increase() extrapolates each bucket separately, so neighbouring cumulative counts can be
     // out of order by a fraction; a negative difference is such noise, not a count.
     const count = Math.max(0, value - previous)
     previous = Math.max(previous, value)
     return count
   })
-  return { bounds: sorted.map(([, { le }]) => le), counts }
+  return { bounds: bounds.map(formatBound), counts }
 }
 
 function formatBound(bound: number): string {

@@ -1,6 +1,18 @@
 import type { ValueMetricSpec } from './metric-spec.js'
-import { reportNumber, type Classification, type ComparisonReport } from './report.js'
-import { mannWhitneyU, mean, type Alternative } from './statistics.js'
+import {
+  reportNumber,
+  type Classification,
+  type ComparisonReport,
+  type ReportNumber
+} from './report.js'
+import {
+  hodgesLehmannShift,
+  mannWhitneyU,
+  median,
+  pointsNeeded,
+  smallestPValue,
+  type Alternative
+} from './statistics.js'
 
 /**
  * The judge of a value metric, pure: it sees what Prometheus answered and says pass, fail,
@@ -15,11 +27,16 @@ import { mannWhitneyU, mean, type Alternative } from './statistics.js'
  * 4. Absolute bounds: below `min` or above `max` is `fail`.
  * 5. With `compare: baseline`, the canary's samples over the window so far against the
  *    baseline's: a one-sided Mann-Whitney U test in the bad direction (two-sided for `either`)
- *    and the relative change of the means. It fails only when the difference is both
- *    significant (p below the significance level) and beyond `tolerance` in the bad direction,
- *    as Kayenta's judge wants a significant shift and an effect larger than allowed. NaN and
- *    infinite points are left out of the test (and counted in the report); when nothing finite
- *    is left on either side the metric fails, since a comparison against nothing is no pass.
+ *    and, as its effect size, the Hodges-Lehmann shift relative to the baseline's median. It
+ *    fails only when the difference is both significant (p below the significance level) and
+ *    beyond `tolerance` in the bad direction, as Kayenta's judge wants a significant shift and an
+ *    effect larger than allowed. Infinite points take part (+Inf, a latency past the last
+ *    histogram bucket, ranks as the worst value); NaN points are dropped and counted in the
+ *    reason; when only NaN is left on a side the metric fails, since a comparison against
+ *    nothing is no pass.
+ * 6. A comparison whose sample sizes cannot reach the significance level (the smallest p-value
+ *    the two sizes allow is not below it) has judged nothing: it is `nodata`, marked
+ *    `insufficient` so that the analysis can wait for more points while iterations remain.
  */
 
 export type Reading<T> =
@@ -36,6 +53,8 @@ export interface MetricJudgement {
   classification: Classification
   reason: string
   comparison?: ComparisonReport
+  /** No data because the samples are still too few to reach significance (rule 6). */
+  insufficient?: boolean
 }
 
 /** Default significance level of the comparison; see bench/judge-quality.mjs for how it was chosen. */
@@ -96,12 +115,21 @@ export function judgeValueMetric(
     (baselineSamples as { value: number[] }).value,
     significance
   )
-  const { canaryMean, baselineMean } = comparison
-  if (canaryMean === null || baselineMean === null) {
-    const side = canaryMean === null ? 'canary' : 'baseline'
+  const dropped = describeDroppedNaN(comparison)
+  if (comparison.canaryMedian === null || comparison.baselineMedian === null) {
+    const side = comparison.canaryMedian === null ? 'canary' : 'baseline'
     return {
       classification: 'fail',
-      reason: `the ${side} has no finite sample over the window (only NaN or infinite values), so there is nothing to compare`,
+      reason: `the ${side} has no sample over the window but NaN, so there is nothing to compare${dropped}`,
+      comparison
+    }
+  }
+  if (comparison.pValue === null) {
+    const sides = `${comparison.canaryPoints} canary and ${comparison.baselinePoints} baseline point${comparison.baselinePoints === 1 ? '' : 's'}`
+    return {
+      classification: 'nodata',
+      insufficient: true,
+      reason: `${within}; the comparison against the baseline cannot reach significance with ${sides} (the smallest p-value they allow is ${formatP(comparison.smallestPValue)}, needs < ${significance}): it needs at least ${comparison.pointsNeeded} points on each side; run more iterations, or use a shorter interval or a shorter range in the query${dropped}`,
       comparison
     }
   }
@@ -109,16 +137,16 @@ export function judgeValueMetric(
   if (comparison.significant && comparison.beyondTolerance) {
     return {
       classification: 'fail',
-      reason: `${change} against the baseline, beyond the tolerance of ${percent(spec.tolerance)} and significant (p = ${formatP(comparison.pValue)})`,
+      reason: `${change} against the baseline, beyond the tolerance of ${percent(spec.tolerance)} and significant (p = ${formatP(comparison.pValue)})${dropped}`,
       comparison
     }
   }
   const why = !comparison.beyondTolerance
-    ? `within the tolerance of ${percent(spec.tolerance)}${spec.direction === 'either' ? '' : ` for an ${spec.direction}`}`
+    ? `within the tolerance of ${percent(spec.tolerance)}${spec.direction === 'either' ? '' : ` for ${article(spec.direction)} ${spec.direction}`}`
     : `not significant (p = ${formatP(comparison.pValue)}, needs < ${comparison.significance})`
   return {
     classification: 'pass',
-    reason: `${within}; ${change} against the baseline, ${why}`,
+    reason: `${within}; ${change} against the baseline, ${why}${dropped}`,
     comparison
   }
 }
@@ -129,23 +157,29 @@ function compareSamples(
   baselineAll: readonly number[],
   significance: number
 ): ComparisonReport {
-  const canary = canaryAll.filter(Number.isFinite)
-  const baseline = baselineAll.filter(Number.isFinite)
+  const canary = canaryAll.filter(v => !Number.isNaN(v))
+  const baseline = baselineAll.filter(v => !Number.isNaN(v))
   const alternative: Alternative =
     spec.direction === 'increase' ? 'greater' : spec.direction === 'decrease' ? 'less' : 'two-sided'
+  const smallest = smallestPValue(canary.length, baseline.length, alternative)
   const base: ComparisonReport = {
     test: 'mann-whitney-u',
     alternative,
     canarySamples: canaryAll.map(v => reportNumber(v)),
     baselineSamples: baselineAll.map(v => reportNumber(v)),
-    droppedNonFinite: {
+    canaryPoints: canary.length,
+    baselinePoints: baseline.length,
+    droppedNaN: {
       canary: canaryAll.length - canary.length,
       baseline: baselineAll.length - baseline.length
     },
-    canaryMean: null,
-    baselineMean: null,
+    canaryMedian: canary.length ? reportNumber(median(canary)) : null,
+    baselineMedian: baseline.length ? reportNumber(median(baseline)) : null,
+    shift: null,
     relativeChange: null,
     tolerance: spec.tolerance,
+    smallestPValue: smallest,
+    pointsNeeded: pointsNeeded(alternative, significance),
     u: null,
     pValue: null,
     significance,
@@ -153,16 +187,9 @@ function compareSamples(
     significant: false,
     beyondTolerance: false
   }
-  if (canary.length === 0 || baseline.length === 0) {
-    return {
-      ...base,
-      canaryMean: canary.length ? mean(canary) : null,
-      baselineMean: baseline.length ? mean(baseline) : null
-    }
-  }
-  const canaryMean = mean(canary)
-  const baselineMean = mean(baseline)
-  const relativeChange = relativeDifference(canaryMean, baselineMean)
+  if (canary.length === 0 || baseline.length === 0 || smallest >= significance) return base
+  const shift = hodgesLehmannShift(canary, baseline)
+  const relativeChange = relativeShift(shift, median(baseline))
   const beyondTolerance =
     spec.direction === 'increase'
       ? relativeChange > spec.tolerance
@@ -172,8 +199,7 @@ function compareSamples(
   const test = mannWhitneyU(canary, baseline, alternative)
   return {
     ...base,
-    canaryMean,
-    baselineMean,
+    shift: reportNumber(shift),
     relativeChange: reportNumber(relativeChange),
     u: test.u,
     pValue: test.pValue,
@@ -181,6 +207,24 @@ function compareSamples(
     significant: test.pValue < significance,
     beyondTolerance
   }
+}
+
+/** The shift relative to the baseline's median; from a zero or infinite median any shift is infinite. */
+function relativeShift(shift: number, baselineMedian: number): number {
+  if (shift === 0) return 0
+  if (baselineMedian === 0 || !Number.isFinite(baselineMedian) || !Number.isFinite(shift))
+    return shift > 0 ? Infinity : -Infinity
+  return shift / Math.abs(baselineMedian)
+}
+
+function describeDroppedNaN(comparison: ComparisonReport): string {
+  const { canary, baseline } = comparison.droppedNaN
+  if (canary + baseline === 0) return ''
+  return ` (${canary} canary and ${baseline} baseline NaN point${canary + baseline === 1 ? '' : 's'} left out)`
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a'
 }
 
 /** Relative change of the canary against the baseline; from a zero baseline any rise is infinite. */
@@ -201,11 +245,28 @@ function describeBounds(spec: ValueMetricSpec, value: number): string {
 
 function describeChange(comparison: ComparisonReport): string {
   const change = comparison.relativeChange
-  const means = `canary mean ${formatValue(comparison.canaryMean as number)}, baseline mean ${formatValue(comparison.baselineMean as number)}`
-  if (typeof change !== 'number')
-    return `${means}: ${change === '+Inf' ? 'up from zero' : change === '-Inf' ? 'down from zero' : 'no comparable change'}`
-  if (change === 0) return `${means}: no change`
-  return `${means}: ${change > 0 ? '+' : ''}${(change * 100).toFixed(1)}%`
+  const medians = `canary median ${formatReportNumber(comparison.canaryMedian)}, baseline median ${formatReportNumber(comparison.baselineMedian)}`
+  const shift = 'Hodges-Lehmann shift'
+  if (typeof change !== 'number') {
+    const fromZero = comparison.baselineMedian === 0
+    const words =
+      change === '+Inf'
+        ? fromZero
+          ? 'up from zero'
+          : 'up to +Inf'
+        : change === '-Inf'
+          ? fromZero
+            ? 'down from zero'
+            : 'down to -Inf'
+          : 'not comparable'
+    return `${medians}: ${shift} ${words}`
+  }
+  if (change === 0) return `${medians}: no shift`
+  return `${medians}: ${shift} ${change > 0 ? '+' : ''}${(change * 100).toFixed(1)}%`
+}
+
+function formatReportNumber(value: ReportNumber): string {
+  return typeof value === 'number' ? formatValue(value) : String(value)
 }
 
 export function formatValue(value: number): string {
@@ -221,5 +282,5 @@ function percent(fraction: number): string {
 
 function formatP(p: number | null): string {
   if (p === null) return 'n/a'
-  return p < 0.0001 ? p.toExponential(1) : p.toFixed(4)
+  return p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(3)))
 }

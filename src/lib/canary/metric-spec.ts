@@ -49,6 +49,7 @@ const VALUE_KEYS = [
 const DRIFT_KEYS = ['name', 'kind', 'histogram', 'query', 'max', 'compare', 'critical']
 const DIRECTIONS: readonly Direction[] = ['increase', 'decrease', 'either']
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
+const PER_SECOND = /\b(?:rate|irate|deriv)\s*\(/
 
 /** A mistake in one entry of the metrics list: names the input, the entry and the key. */
 export class MetricSpecError extends InputError {
@@ -156,6 +157,12 @@ export function parseMetricSpecs(value: unknown, inputName = 'metrics'): MetricS
       const query = entry.query
       if (query !== undefined && (typeof query !== 'string' || query.trim() === ''))
         fail('query', 'a PromQL query giving the buckets by le')
+      // The chi-square test needs counts; per-second rates would make any drift insignificant.
+      if (typeof query === 'string' && PER_SECOND.test(query))
+        fail(
+          'query',
+          'bucket counts over the window, such as sum by (le) (increase(x_bucket{ {{selector}} }[{{window}}])); rate(), irate() and deriv() give per-second values, which the chi-square test cannot use'
+        )
       if (histogram === undefined && query === undefined) {
         throw new MetricSpecError(
           inputName,

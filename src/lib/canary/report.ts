@@ -43,6 +43,8 @@ export interface QueryRecord {
   points?: number
   error?: string
   warnings?: string[]
+  /** Of a range query: the step chosen and why, and any range shortened for independence. */
+  resolution?: string
 }
 
 export interface ComparisonReport {
@@ -50,13 +52,22 @@ export interface ComparisonReport {
   alternative: 'greater' | 'less' | 'two-sided'
   canarySamples: ReportNumber[]
   baselineSamples: ReportNumber[]
-  /** Points left out of the test because they were NaN or infinite. */
-  droppedNonFinite: { canary: number; baseline: number }
-  canaryMean: ReportNumber
-  baselineMean: ReportNumber
-  /** (canary mean - baseline mean) / |baseline mean|. */
+  /** Points that took part in the test (all but NaN; infinities take part). */
+  canaryPoints: number
+  baselinePoints: number
+  /** Points left out of the test because they were NaN. */
+  droppedNaN: { canary: number; baseline: number }
+  canaryMedian: ReportNumber
+  baselineMedian: ReportNumber
+  /** Hodges-Lehmann estimate of the shift: the median of the pairwise differences canary - baseline. */
+  shift: ReportNumber
+  /** shift / |baseline median|: the effect size checked against `tolerance`. */
   relativeChange: ReportNumber
   tolerance: number
+  /** The smallest p-value these sample sizes allow; not below `significance` means no test. */
+  smallestPValue: number
+  /** Points per side (equal sizes) the test needs to be able to reach `significance`. */
+  pointsNeeded: number
   u: number | null
   pValue: number | null
   significance: number
@@ -98,6 +109,13 @@ export interface MetricIterationReport {
   bounds: { min?: number; max?: number }
   comparison?: ComparisonReport
   drift?: DriftReport
+  /**
+   * No data only because the comparison needs more points than the window has so far; set while
+   * iterations remain, when the metric neither fails nor passes the iteration (analysis.ts).
+   */
+  pending?: boolean
+  /** Set by the judge for the analysis to turn into `pending` or plain no data. */
+  insufficient?: boolean
   queries: QueryRecord[]
 }
 
@@ -124,6 +142,8 @@ export interface IterationReport {
   score: number
   metrics: MetricIterationReport[]
   alerts?: AlertsIterationReport
+  /** Seconds the first look waited for a new canary's data (the warmup). */
+  warmupWaitedSeconds?: number
 }
 
 export interface AnalysisSettings {
@@ -135,6 +155,8 @@ export interface AnalysisSettings {
   consecutiveErrorLimit: number
   onNoData: 'fail' | 'inconclusive' | 'pass'
   significance: number
+  /** How long the first look could wait for data (analysis.ts). */
+  warmupSeconds: number
   alerts: string[]
 }
 

@@ -15,14 +15,23 @@ export interface MannWhitneyResult {
   method: 'exact' | 'normal'
 }
 
-/** Exact enumeration is used up to this size per sample (and only without ties). */
-const EXACT_MAX = 20
+/**
+ * The exact permutation distribution is used without ties when the smaller sample has at most 8
+ * values (SciPy's `method='auto'` rule) or both have at most 20; its table has n1 * n2 + 1 entries
+ * per size, so the product is bounded to keep a decision under a millisecond.
+ */
+const EXACT_SMALL_SAMPLE = 8
+const EXACT_BOTH_SAMPLES = 20
+const EXACT_MAX_PAIRS = 4000
 
 /**
- * Mann-Whitney U test (Wilcoxon rank-sum) of x against y. Without ties and with both samples of
- * at most 20 values the p-value is exact (the permutation distribution of U); otherwise it is the
- * normal approximation with the tie-corrected variance and a continuity correction, as
- * `scipy.stats.mannwhitneyu(method='auto')` computes it.
+ * Mann-Whitney U test (Wilcoxon rank-sum) of x against y. Infinite values take part in the
+ * ranking (+Inf ranks above every finite value, as the worst latency there is must); NaN has no
+ * rank and is refused, so a caller drops and counts it first. The p-value is exact (the
+ * permutation distribution of U) without ties when `usesExactTest` says so, and otherwise the
+ * normal approximation with the tie-corrected variance and a continuity correction. Both paths
+ * match `scipy.stats.mannwhitneyu` (`method='exact'` and `method='asymptotic'`), checked against
+ * recorded SciPy values in test/lib/canary/scipy-reference.test.ts.
  */
 export function mannWhitneyU(
   x: readonly number[],
@@ -33,11 +42,13 @@ export function mannWhitneyU(
   const n2 = y.length
   if (n1 === 0 || n2 === 0)
     throw new RangeError('Mann-Whitney U needs at least one value in each sample')
+  if (x.some(Number.isNaN) || y.some(Number.isNaN))
+    throw new RangeError('Mann-Whitney U cannot rank NaN; drop NaN values before the test')
   const { ranks, tieTerm } = rank([...x, ...y])
   let rankSum = 0
   for (let i = 0; i < n1; i++) rankSum += ranks[i] as number
   const u = rankSum - (n1 * (n1 + 1)) / 2
-  if (tieTerm === 0 && n1 <= EXACT_MAX && n2 <= EXACT_MAX) {
+  if (usesExactTest(n1, n2, tieTerm > 0)) {
     return { u, pValue: exactPValue(u, n1, n2, alternative), method: 'exact' }
   }
   const n = n1 + n2
@@ -56,9 +67,168 @@ export function mannWhitneyU(
   return { u, pValue: Math.min(1, pValue), method: 'normal' }
 }
 
+export function usesExactTest(n1: number, n2: number, ties: boolean): boolean {
+  if (ties || n1 * n2 > EXACT_MAX_PAIRS) return false
+  return Math.min(n1, n2) <= EXACT_SMALL_SAMPLE || Math.max(n1, n2) <= EXACT_BOTH_SAMPLES
+}
+
+/**
+ * The smallest p-value a rank test of samples of these sizes can give: every canary value beyond
+ * every baseline value, 1 / C(n1 + n2, n1) one-sided, twice that two-sided. Ties and the normal
+ * approximation only give larger ones. When it is not below the significance level, no data can
+ * make the comparison significant, so the comparison has not judged anything.
+ */
+export function smallestPValue(n1: number, n2: number, alternative: Alternative): number {
+  if (n1 === 0 || n2 === 0) return 1
+  const oneSided = Math.exp(-logChoose(n1 + n2, n1))
+  return Math.min(1, alternative === 'two-sided' ? 2 * oneSided : oneSided)
+}
+
+/** Points needed on each side (equal sizes) for the rank test to be able to reach `significance`. */
+export function pointsNeeded(alternative: Alternative, significance: number): number {
+  let n = 1
+  while (smallestPValue(n, n, alternative) >= significance) n++
+  return n
+}
+
+function logChoose(n: number, k: number): number {
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1)
+}
+
+/** a - b with equal values (also two equal infinities) giving 0 rather than NaN. */
+function difference(a: number, b: number): number {
+  return a === b ? 0 : a - b
+}
+
+/**
+ * The Hodges-Lehmann estimate of the shift between x and y: the median of all pairwise
+ * differences x[i] - y[j]. It is the effect size that belongs to the rank test (it moves exactly
+ * when the ranks do), unlike the difference of means, which one burst can carry either way.
+ */
+export function hodgesLehmannShift(x: readonly number[], y: readonly number[]): number {
+  const differences: number[] = []
+  for (const a of x) for (const b of y) differences.push(difference(a, b))
+  return median(differences)
+}
+
+/**
+ * The conditional exact test of two Poisson rates (or two proportions with few events): given
+ * `errors1` events over exposure `total1` and `errors2` over `total2`, under equal rates the first
+ * side's share of the N = errors1 + errors2 events is Binomial(N, total1 / (total1 + total2)).
+ * This is the uniformly most powerful unbiased test for comparing two rates from counts, so it is
+ * as strong as the data allow. Counts are rounded to whole events (PromQL's `increase()`
+ * extrapolates to fractions). `greater` asks whether the first rate is higher.
+ */
+export interface RateTestResult {
+  pValue: number
+  /** The smallest p-value these totals could give, with every event on the bad side. */
+  smallestPValue: number
+  events: number
+}
+
+export function conditionalRateTest(
+  errors1: number,
+  total1: number,
+  errors2: number,
+  total2: number,
+  alternative: Alternative
+): RateTestResult {
+  for (const [name, value] of [
+    ['errors1', errors1],
+    ['total1', total1],
+    ['errors2', errors2],
+    ['total2', total2]
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`the rate test needs finite counts of at least 0; ${name} is ${value}`)
+  }
+  if (total1 <= 0 || total2 <= 0)
+    throw new RangeError('the rate test needs a positive total on both sides')
+  const k = Math.round(errors1)
+  const n = k + Math.round(errors2)
+  if (n === 0) return { pValue: 1, smallestPValue: 1, events: 0 }
+  const share = total1 / (total1 + total2)
+  const upper = binomialAtLeast(k, n, share)
+  const lower = 1 - binomialAtLeast(k + 1, n, share)
+  const extremeUpper = Math.pow(share, n)
+  const extremeLower = Math.pow(1 - share, n)
+  const pick = (up: number, low: number): number =>
+    alternative === 'greater'
+      ? up
+      : alternative === 'less'
+        ? low
+        : Math.min(1, 2 * Math.min(up, low))
+  return {
+    pValue: Math.min(1, Math.max(0, pick(upper, lower))),
+    smallestPValue: Math.min(
+      1,
+      alternative === 'two-sided'
+        ? 2 * Math.min(extremeUpper, extremeLower)
+        : pick(extremeUpper, extremeLower)
+    ),
+    events: n
+  }
+}
+
+/** P(X >= k) for X ~ Binomial(n, p), through the regularized incomplete beta I_p(k, n - k + 1). */
+export function binomialAtLeast(k: number, n: number, p: number): number {
+  if (k <= 0) return 1
+  if (k > n) return 0
+  return regularizedBeta(p, k, n - k + 1)
+}
+
+/** I_x(a, b) by the continued fraction (Numerical Recipes' betacf), to about 1e-15. */
+function regularizedBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0
+  if (x >= 1) return 1
+  const lnFront =
+    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x)
+  if (x < (a + 1) / (a + b + 2)) return (Math.exp(lnFront) * betaFraction(x, a, b)) / a
+  return 1 - (Math.exp(lnFront) * betaFraction(1 - x, b, a)) / b
+}
+
+function betaFraction(x: number, a: number, b: number): number {
+  const tiny = 1e-300
+  const qab = a + b
+  const qap = a + 1
+  const qam = a - 1
+  let c = 1
+  let d = 1 - (qab * x) / qap
+  if (Math.abs(d) < tiny) d = tiny
+  d = 1 / d
+  let h = d
+  for (let m = 1; m <= 1000; m++) {
+    const m2 = 2 * m
+    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    h *= d * c
+    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    const delta = d * c
+    h *= delta
+    if (Math.abs(delta - 1) < 1e-15) break
+  }
+  return h
+}
+
+/** Orders numbers with the infinities at the ends (subtraction gives NaN for two of them). */
+export function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Average ranks (1-based) and the tie term sum(t^3 - t) over groups of equal values. */
 function rank(values: readonly number[]): { ranks: number[]; tieTerm: number } {
-  const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value)
+  const order = values
+    .map((value, index) => ({ value, index }))
+    .sort((a, b) => compareNumbers(a.value, b.value))
   const ranks = new Array<number>(values.length)
   let tieTerm = 0
   for (let start = 0; start < order.length;) {
@@ -224,9 +394,13 @@ export function mean(values: readonly number[]): number {
 }
 
 export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
+  const sorted = [...values].sort(compareNumbers)
   const mid = sorted.length >> 1
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  if (sorted.length % 2) return sorted[mid] as number
+  const low = sorted[mid - 1] as number
+  const high = sorted[mid] as number
+  // Equal middles (two equal infinities too) are that value; -Inf and +Inf meet in the middle.
+  if (low === high) return low
+  if (low === -Infinity && high === Infinity) return 0
+  return (low + high) / 2
 }

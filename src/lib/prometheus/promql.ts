@@ -50,6 +50,26 @@ export function longestRangeMs(query: string): number | undefined {
   return longest
 }
 
+/**
+ * The query with every range selector longer than `maxMs` shortened to it (`rate(x[5m])` becomes
+ * `rate(x[1m])` for a one-minute step), so that points sampled `maxMs` apart cover windows that
+ * do not overlap and are independent. Subquery ranges (`[5m:30s]`) are shortened the same way.
+ * Returns the query and the ranges it changed.
+ */
+export function limitRanges(query: string, maxMs: number): { query: string; shortened: string[] } {
+  const shortened: string[] = []
+  const limited = query.replace(
+    /\[(\s*)([0-9][0-9a-z.]*)(\s*)(:[^\]]*)?\]/g,
+    (whole, before: string, duration: string, after: string, subquery: string | undefined) => {
+      const ms = parseDuration(duration)
+      if (ms === undefined || ms <= maxMs) return whole
+      shortened.push(`[${duration}]`)
+      return `[${before}${promDuration(maxMs)}${after}${subquery ?? ''}]`
+    }
+  )
+  return { query: limited, shortened }
+}
+
 const MATCHER = String.raw`\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\\n]|\\.)*"\s*`
 
 /**

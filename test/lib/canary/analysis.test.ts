@@ -90,7 +90,7 @@ describe('runAnalysis: comparison with the baseline', () => {
     expect(last.iteration).toBe(5)
     expect(last.metrics[0]!.classification).toBe('fail')
     expect(reason).toMatch(
-      /^Iteration 5 failed \(error-rate: canary mean 0\.0\d+, baseline mean 0\.0\d+: \+\d+\.\d% against the baseline, beyond the tolerance of 10% and significant \(p = 0\.00\d+\)\)/
+      /^Iteration 5 failed \(error-rate: canary median 0\.0\d+, baseline median 0\.0\d+: Hodges-Lehmann shift \+\d+\.\d% against the baseline, beyond the tolerance of 10% and significant \(p = 0\.00\d+\)\)/
     )
     const comparison = last.metrics[0]!.comparison!
     expect(comparison.canarySamples).toHaveLength(5)
@@ -324,7 +324,7 @@ describe('runAnalysis: no data, NaN and infinities', () => {
     )
     const outcome = await result
     expect(outcome.verdict).toBe('fail')
-    expect(outcome.reason).toContain('the baseline has no finite sample over the window')
+    expect(outcome.reason).toContain('the baseline has no sample over the window but NaN')
   })
 
   it('treats an empty baseline range as no data, under the no-data policy', async () => {
@@ -454,27 +454,60 @@ describe('runAnalysis: model drift', () => {
     expect(report.buckets.map(b => b.le)).toEqual(['0.2', '0.4', '0.6', '0.8', '1', '+Inf'])
   })
 
-  it('does not fail a large PSI on a handful of predictions that is not significant', async () => {
+  it('does not pass a large PSI on a handful of predictions: too few to tell is no data', async () => {
     const tiny = { '0.2': 1, '0.4': 2, '0.6': 2, '0.8': 3, '1': 3, '+Inf': 3 }
     const tinyBase = { '0.2': 2, '0.4': 2, '0.6': 3, '0.8': 3, '1': 3, '+Inf': 3 }
     const { result } = analyse(
       { histograms: { model_prediction_score: { canary: tiny, baseline: tinyBase } } },
       [drift],
+      { iterations: 1, onNoData: 'inconclusive' }
+    )
+    const outcome = await result
+    const metric = outcome.report.iterations[0]!.metrics[0]!
+    expect(metric.drift!.psi as number).toBeGreaterThan(0.2)
+    expect(metric.classification).toBe('nodata')
+    expect(metric.reason).toContain('too few to tell drift from noise')
+    expect(outcome.verdict).toBe('inconclusive')
+  })
+
+  it('compares different bucket layouts on the bounds both share', async () => {
+    const coarse = { '0.4': 450, '0.8': 950, '+Inf': 1000 }
+    const { result } = analyse(
+      { histograms: { model_prediction_score: { canary: coarse, baseline } } },
+      [drift],
       { iterations: 1 }
     )
     const outcome = await result
-    expect(outcome.report.iterations[0]!.metrics[0]!.drift!.psi as number).toBeGreaterThan(0.2)
-    expect(outcome.verdict).toBe('pass')
+    const metric = outcome.report.iterations[0]!.metrics[0]!
+    expect(metric.drift!.buckets.map(b => b.le)).toEqual(['0.4', '0.8', '+Inf'])
+    expect(metric.classification).toBe('fail')
+    expect(metric.reason).toContain(
+      'the bucket layouts differ, compared on the 3 bounds both share'
+    )
   })
 
-  it('fails when the two histograms have different buckets', async () => {
-    const other = { '0.5': 500, '1': 1000, '+Inf': 1000 }
+  it('fails when the two histograms share no bound but +Inf', async () => {
+    const other = { '0.5': 500, '0.9': 1000, '+Inf': 1000 }
     const { result } = analyse(
       { histograms: { model_prediction_score: { canary: other, baseline } } },
       [drift],
       { iterations: 1 }
     )
-    expect((await result).reason).toContain('differ from the baseline')
+    expect((await result).reason).toContain('share no bound but +Inf')
+  })
+
+  it.each([
+    ['no +Inf bucket', { '0.5': 500, '1': 1000 }, 'no le="+Inf" bucket'],
+    ['only the +Inf bucket', { '+Inf': 1000 }, 'only the le="+Inf" bucket']
+  ])('fails a histogram with %s', async (_, canary, words) => {
+    const { result } = analyse(
+      { histograms: { model_prediction_score: { canary, baseline } } },
+      [drift],
+      { iterations: 1 }
+    )
+    const outcome = await result
+    expect(outcome.verdict).toBe('fail')
+    expect(outcome.reason).toContain(words)
   })
 })
 
@@ -565,6 +598,7 @@ describe('runAnalysis: settings and report', () => {
       consecutiveErrorLimit: 4,
       onNoData: 'fail',
       significance: 0.01,
+      warmupSeconds: 120,
       alerts: ['Down']
     })
     expect(report.startedAt).toBe(new Date(START).toISOString())

@@ -46,7 +46,7 @@ describe('judgeValueMetric', () => {
     })
     expect(judged.classification).toBe('fail')
     expect(judged.comparison).toMatchObject({
-      droppedNonFinite: { canary: 1, baseline: 1 },
+      droppedNaN: { canary: 1, baseline: 1 },
       canarySamples: ['NaN', 0.021, 0.022, 0.02, 0.023, 0.019],
       u: 25,
       method: 'exact'
@@ -62,7 +62,7 @@ describe('judgeValueMetric', () => {
     })
     expect(judged.classification).toBe('pass')
     expect(judged.reason).toBe(
-      "the canary's value is 0.01; canary mean 0.0105, baseline mean 0.0105: no change against the baseline, within the tolerance of 10% for an increase"
+      "the canary's value is 0.01; canary median 0.0105, baseline median 0.0105: no shift against the baseline, within the tolerance of 10% for an increase"
     )
   })
 
@@ -75,7 +75,7 @@ describe('judgeValueMetric', () => {
       baselineSamples: ok([0, 0, 0, 0, 0])
     })
     expect(judged.classification).toBe('fail')
-    expect(judged.reason).toContain('up from zero against the baseline')
+    expect(judged.reason).toContain('Hodges-Lehmann shift up from zero against the baseline')
   })
 })
 
