@@ -10,7 +10,13 @@ import { sleep as realSleep } from '../retry.js'
 import { firingAlertsQuery, judgeAlerts } from './alerts.js'
 import { judgeDriftMetric } from './drift.js'
 import { DEFAULT_SIGNIFICANCE, judgeValueMetric, type Reading } from './judge.js'
-import type { DriftMetricSpec, MetricSpec, ValueMetricSpec } from './metric-spec.js'
+import type {
+  DriftMetricSpec,
+  MetricSpec,
+  RatioMetricSpec,
+  ValueMetricSpec
+} from './metric-spec.js'
+import { judgeRatioMetric } from './ratio.js'
 import {
   reportNumber,
   type AlertsIterationReport,
@@ -244,9 +250,9 @@ function validate(options: AnalysisOptions): Settings {
   }
 }
 
-/** Whether a metric answered nothing at all (not a comparison that is still pending). */
+/** Whether a metric answered nothing at all (not a comparison that needs more points). */
 function hasNoData(iteration: IterationReport): boolean {
-  return iteration.metrics.some(m => m.classification === 'nodata' && !m.pending)
+  return iteration.metrics.some(m => m.classification === 'nodata' && !m.insufficient)
 }
 
 function failsIteration(classification: Classification, onNoData: NoDataPolicy): boolean {
@@ -278,13 +284,16 @@ async function measureIteration(
   const context: MeasureContext = { options, settings, startedAt, at, windowMs }
   const metrics = await Promise.all(
     options.metrics.map(spec =>
-      spec.kind === 'drift' ? measureDrift(context, spec) : measureValue(context, spec)
+      spec.kind === 'drift'
+        ? measureDrift(context, spec)
+        : spec.kind === 'ratio'
+          ? measureRatio(context, spec)
+          : measureValue(context, spec)
     )
   )
   for (const metric of metrics) {
     // Too few points so far: a later iteration, with more, judges it (the header's rules).
     if (metric.insufficient && index < settings.iterations) metric.pending = true
-    delete metric.insufficient
   }
   const alerts = settings.alerts.length ? await measureAlerts(context) : undefined
   const entries = [
@@ -340,20 +349,7 @@ async function measureValue(
   const canaryQuery = render(options.canarySelector)
   const baselineQuery = render(options.baselineSelector)
   const queries: QueryRecord[] = []
-  const instant = async (side: QuerySide, query: string): Promise<Reading<number>> => {
-    const { reading, record } = await instantQuery(options.prometheus, side, query, at)
-    queries.push(record)
-    if (reading.status !== 'ok') return reading
-    if (reading.value.length > 1) {
-      const error = `the query returned ${reading.value.length} series; a metric query must return one (aggregate it, e.g. with sum(...))`
-      record.outcome = 'error'
-      record.error = error
-      return { status: 'error', error }
-    }
-    const value = (reading.value[0] as InstantSample).value
-    record.value = reportNumber(value)
-    return { status: 'ok', value }
-  }
+  const instant = singleValueReader(options.prometheus, at, queries)
   const [canary, baseline] = await Promise.all([
     instant('canary', canaryQuery),
     instant('baseline', baselineQuery)
@@ -402,6 +398,74 @@ async function measureValue(
       ...(spec.max !== undefined ? { max: spec.max } : {})
     },
     ...(judgement.comparison ? { comparison: judgement.comparison } : {}),
+    ...(judgement.insufficient ? { insufficient: true } : {}),
+    queries: inReadingOrder(queries)
+  }
+}
+
+/** Reads instant queries that must answer one series, recording each query in `queries`. */
+function singleValueReader(
+  prometheus: PrometheusApi,
+  at: number,
+  queries: QueryRecord[]
+): (side: QuerySide, query: string) => Promise<Reading<number>> {
+  return async (side, query) => {
+    const { reading, record } = await instantQuery(prometheus, side, query, at)
+    queries.push(record)
+    if (reading.status !== 'ok') return reading
+    if (reading.value.length > 1) {
+      const error = `the query returned ${reading.value.length} series; a metric query must return one (aggregate it, e.g. with sum(...))`
+      record.outcome = 'error'
+      record.error = error
+      return { status: 'error', error }
+    }
+    const value = (reading.value[0] as InstantSample).value
+    record.value = reportNumber(value)
+    return { status: 'ok', value }
+  }
+}
+
+async function measureRatio(
+  context: MeasureContext,
+  spec: RatioMetricSpec
+): Promise<MetricIterationReport> {
+  const { options, settings, at } = context
+  const queries: QueryRecord[] = []
+  const instant = singleValueReader(options.prometheus, at, queries)
+  const errors = queryRenderer(context, spec.errors)
+  const total = queryRenderer(context, spec.total)
+  const sides = spec.compareBaseline
+    ? ([options.canarySelector, options.baselineSelector] as const)
+    : ([options.canarySelector] as const)
+  const [canaryErrors, canaryTotal, baselineErrors, baselineTotal] = await Promise.all([
+    ...sides.flatMap((selector, i) => {
+      const side: QuerySide = i === 0 ? 'canary' : 'baseline'
+      return [instant(side, errors(selector)), instant(side, total(selector))]
+    })
+  ])
+  const judgement = judgeRatioMetric(
+    spec,
+    {
+      canaryErrors: canaryErrors as Reading<number>,
+      canaryTotal: canaryTotal as Reading<number>,
+      ...(baselineErrors ? { baselineErrors } : {}),
+      ...(baselineTotal ? { baselineTotal } : {})
+    },
+    settings.significance
+  )
+  return {
+    name: spec.name,
+    kind: 'ratio',
+    critical: spec.critical,
+    classification: judgement.classification,
+    reason: judgement.reason,
+    canary: judgement.ratio === undefined ? null : reportNumber(judgement.ratio),
+    baseline: judgement.baselineRatio === undefined ? null : reportNumber(judgement.baselineRatio),
+    bounds: {
+      ...(spec.min !== undefined ? { min: spec.min } : {}),
+      ...(spec.max !== undefined ? { max: spec.max } : {})
+    },
+    ...(judgement.rates ? { rates: judgement.rates } : {}),
     ...(judgement.insufficient ? { insufficient: true } : {}),
     queries: inReadingOrder(queries)
   }

@@ -276,11 +276,11 @@ export function formatValue(value: number): string {
   return abs >= 1e5 || abs < 1e-4 ? value.toExponential(3) : String(Number(value.toPrecision(4)))
 }
 
-function percent(fraction: number): string {
+export function percent(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(4))}%`
 }
 
-function formatP(p: number | null): string {
+export function formatP(p: number | null): string {
   if (p === null) return 'n/a'
   return p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(3)))
 }

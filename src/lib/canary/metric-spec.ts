@@ -30,7 +30,26 @@ export interface DriftMetricSpec {
   critical: boolean
 }
 
-export type MetricSpec = ValueMetricSpec | DriftMetricSpec
+/**
+ * A ratio of two counters (errors over requests), judged on the counts over the analysis
+ * window with an exact test of two rates (ratio.ts). `errors` and `total` are queries giving
+ * counts, such as `sum(increase(x{ {{selector}} }[{{window}}]))`. Bad direction: `increase`
+ * unless told otherwise.
+ */
+export interface RatioMetricSpec {
+  kind: 'ratio'
+  name: string
+  errors: string
+  total: string
+  min?: number
+  max?: number
+  compareBaseline: boolean
+  direction: Direction
+  tolerance: number
+  critical: boolean
+}
+
+export type MetricSpec = ValueMetricSpec | DriftMetricSpec | RatioMetricSpec
 
 export const DEFAULT_TOLERANCE = 0.1
 export const DEFAULT_DRIFT_PSI = 0.2
@@ -39,6 +58,18 @@ const VALUE_KEYS = [
   'name',
   'kind',
   'query',
+  'max',
+  'min',
+  'compare',
+  'direction',
+  'tolerance',
+  'critical'
+]
+const RATIO_KEYS = [
+  'name',
+  'kind',
+  'errors',
+  'total',
   'max',
   'min',
   'compare',
@@ -119,8 +150,9 @@ export function parseMetricSpecs(value: unknown, inputName = 'metrics'): MetricS
       throw new MetricSpecError(inputName, where, key, describe(entry[key]), accepted)
     }
     const kind = entry.kind ?? 'value'
-    if (kind !== 'value' && kind !== 'drift') fail('kind', 'value (the default) or drift')
-    const allowed = kind === 'drift' ? DRIFT_KEYS : VALUE_KEYS
+    if (kind !== 'value' && kind !== 'drift' && kind !== 'ratio')
+      fail('kind', 'value (the default), ratio or drift')
+    const allowed = kind === 'drift' ? DRIFT_KEYS : kind === 'ratio' ? RATIO_KEYS : VALUE_KEYS
     for (const key of Object.keys(entry)) {
       if (!allowed.includes(key)) {
         throw new MetricSpecError(
@@ -131,6 +163,15 @@ export function parseMetricSpecs(value: unknown, inputName = 'metrics'): MetricS
           `for kind ${kind as string}: ${allowed.join(', ')}`
         )
       }
+    }
+    const nothingJudged = (): never => {
+      throw new MetricSpecError(
+        inputName,
+        where,
+        undefined,
+        'no min, max or compare',
+        'at least one of min, max or compare: baseline (otherwise nothing is judged)'
+      )
     }
     const number = (key: string, min = -Infinity): number | undefined => {
       const raw = entry[key]
@@ -183,28 +224,43 @@ export function parseMetricSpecs(value: unknown, inputName = 'metrics'): MetricS
       } satisfies DriftMetricSpec
     }
 
-    const query = entry.query
-    if (typeof query !== 'string' || query.trim() === '')
-      fail('query', 'a PromQL query (it is required)')
     const min = number('min')
     const max = number('max')
     if (min !== undefined && max !== undefined && min > max)
       fail('min', `a number not above max (${max})`)
-    const direction = entry.direction ?? 'either'
+    const direction = entry.direction ?? (kind === 'ratio' ? 'increase' : 'either')
     if (!DIRECTIONS.includes(direction as Direction)) fail('direction', DIRECTIONS.join(', '))
     const tolerance = parseTolerance(entry.tolerance)
     if (tolerance === undefined)
       fail('tolerance', 'a relative change of at least 0, such as 0.1 or "10%"')
     const compareBaseline = compare === 'baseline'
-    if (!compareBaseline && min === undefined && max === undefined) {
-      throw new MetricSpecError(
-        inputName,
-        where,
-        undefined,
-        'no min, max or compare',
-        'at least one of min, max or compare: baseline (otherwise nothing is judged)'
-      )
+    if (kind === 'ratio') {
+      for (const key of ['errors', 'total']) {
+        const query = entry[key]
+        if (typeof query !== 'string' || query.trim() === '')
+          fail(
+            key,
+            `a PromQL query giving a count over the window, such as sum(increase(http_requests_total{ {{selector}} }[{{window}}])) (it is required)`
+          )
+      }
+      if (!compareBaseline && min === undefined && max === undefined) nothingJudged()
+      return {
+        kind: 'ratio',
+        name,
+        errors: entry.errors as string,
+        total: entry.total as string,
+        ...(min !== undefined ? { min } : {}),
+        ...(max !== undefined ? { max } : {}),
+        compareBaseline,
+        direction: direction as Direction,
+        tolerance: tolerance as number,
+        critical: critical as boolean
+      } satisfies RatioMetricSpec
     }
+    const query = entry.query
+    if (typeof query !== 'string' || query.trim() === '')
+      fail('query', 'a PromQL query (it is required)')
+    if (!compareBaseline && min === undefined && max === undefined) nothingJudged()
     return {
       kind: 'value',
       name,
@@ -242,6 +298,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (typeof value === 'string') return JSON.stringify(value)
+  // JSON would write NaN and the infinities as null, hiding what the YAML said (.nan, .inf).
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   try {
     return JSON.stringify(value) ?? String(value)
   } catch {

@@ -76,6 +76,27 @@ export interface ComparisonReport {
   beyondTolerance: boolean
 }
 
+/** The comparison of a ratio metric: counts over the window and the exact test of two rates. */
+export interface RatioReport {
+  test: 'conditional-binomial'
+  alternative: 'greater' | 'less' | 'two-sided'
+  canaryErrors: number
+  canaryTotal: number
+  baselineErrors: number
+  baselineTotal: number
+  canaryRatio: number
+  baselineRatio: number
+  /** (canary ratio - baseline ratio) / baseline ratio. */
+  relativeChange: ReportNumber
+  tolerance: number
+  pValue: number
+  /** The smallest p-value these totals allow, with every event on the canary's bad side. */
+  smallestPValue: number
+  significance: number
+  significant: boolean
+  beyondTolerance: boolean
+}
+
 export interface DriftBucket {
   le: string
   canary: number
@@ -97,7 +118,7 @@ export interface DriftReport {
 
 export interface MetricIterationReport {
   name: string
-  kind: 'value' | 'drift'
+  kind: 'value' | 'drift' | 'ratio'
   critical: boolean
   classification: Classification
   /** A sentence saying why the metric is classified so. */
@@ -109,12 +130,13 @@ export interface MetricIterationReport {
   bounds: { min?: number; max?: number }
   comparison?: ComparisonReport
   drift?: DriftReport
+  rates?: RatioReport
   /**
    * No data only because the comparison needs more points than the window has so far; set while
    * iterations remain, when the metric neither fails nor passes the iteration (analysis.ts).
    */
   pending?: boolean
-  /** Set by the judge for the analysis to turn into `pending` or plain no data. */
+  /** No data because the data so far cannot reach significance (too few points or events). */
   insufficient?: boolean
   queries: QueryRecord[]
 }

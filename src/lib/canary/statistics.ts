@@ -80,7 +80,7 @@ export function usesExactTest(n1: number, n2: number, ties: boolean): boolean {
  */
 export function smallestPValue(n1: number, n2: number, alternative: Alternative): number {
   if (n1 === 0 || n2 === 0) return 1
-  const oneSided = Math.exp(-logChoose(n1 + n2, n1))
+  const oneSided = 1 / choose(n1 + n2, n1)
   return Math.min(1, alternative === 'two-sided' ? 2 * oneSided : oneSided)
 }
 
@@ -91,8 +91,11 @@ export function pointsNeeded(alternative: Alternative, significance: number): nu
   return n
 }
 
-function logChoose(n: number, k: number): number {
-  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1)
+/** C(n, k), exact while it stays below 2^53 (each partial product is itself a binomial coefficient). */
+function choose(n: number, k: number): number {
+  let result = 1
+  for (let i = 1; i <= Math.min(k, n - k); i++) result = (result * (n - Math.min(k, n - k) + i)) / i
+  return result
 }
 
 /** a - b with equal values (also two equal infinities) giving 0 rather than NaN. */

@@ -1,6 +1,6 @@
 import { code, codeBlock, details, heading, keyValues, lineChart, table } from '../markdown.js'
 import type { AnalysisResult } from './analysis.js'
-import type { IterationReport, ReportNumber } from './report.js'
+import type { IterationReport, MetricIterationReport, ReportNumber } from './report.js'
 
 const VERDICT_MARK = { pass: '✅', fail: '❌', inconclusive: '⚠️' } as const
 
@@ -27,6 +27,7 @@ export function canarySummary(result: AnalysisResult): string {
       ],
       ['Failure limit', s.failureLimit],
       ['On no data', s.onNoData],
+      ['Warmup', `${s.warmupSeconds} s${waited(report.iterations[0])}`],
       ['Alerts watched', s.alerts.length ? s.alerts.map(code).join(', ') : 'none']
     ])
   ]
@@ -39,7 +40,7 @@ export function canarySummary(result: AnalysisResult): string {
           it.iteration,
           it.status,
           it.score,
-          ...names.map(name => it.metrics.find(m => m.name === name)?.classification ?? ''),
+          ...names.map(name => shownClassification(it.metrics.find(m => m.name === name))),
           ...(s.alerts.length ? [it.alerts?.classification ?? ''] : [])
         ])
       )
@@ -101,13 +102,25 @@ export function canarySummary(result: AnalysisResult): string {
   return parts.filter(Boolean).join('\n\n')
 }
 
+/** A pending comparison (too few points yet) shows as such, not as a plain no data. */
+function shownClassification(metric: MetricIterationReport | undefined): string {
+  if (!metric) return ''
+  return metric.pending ? 'pending' : metric.classification
+}
+
+function waited(first: IterationReport | undefined): string {
+  return first?.warmupWaitedSeconds
+    ? ` (the first look waited ${first.warmupWaitedSeconds} s for data)`
+    : ''
+}
+
 function chartValue(value: ReportNumber | undefined): number | null {
   return typeof value === 'number' ? value : null
 }
 
 /** One progress line per iteration: `Iteration 2/5: pass, score 100 (error-rate pass, ...)`. */
 export function describeIteration(iteration: IterationReport, iterations: number): string {
-  const metrics = iteration.metrics.map(m => `${m.name} ${m.classification}`).join(', ')
+  const metrics = iteration.metrics.map(m => `${m.name} ${shownClassification(m)}`).join(', ')
   const alerts = iteration.alerts ? `, alerts ${iteration.alerts.classification}` : ''
   return `Iteration ${iteration.iteration}/${iterations}: ${iteration.status}, score ${iteration.score} (${metrics}${alerts})`
 }

@@ -134,9 +134,24 @@ describe('parseMetricSpecs', () => {
       'Input "metrics", entry 1 ("x"), key "direction": got an unknown key; accepted: for kind drift: name, kind, histogram, query, max, compare, critical.'
     ],
     [
+      { name: 'x', kind: 'rate', query: 'q' },
+      'metrics',
+      'Input "metrics", entry 1 ("x"), key "kind": got "rate"; accepted: value (the default), ratio or drift.'
+    ],
+    [
       { name: 'x', kind: 'ratio', query: 'q' },
       'metrics',
-      'Input "metrics", entry 1 ("x"), key "kind": got "ratio"; accepted: value (the default) or drift.'
+      'Input "metrics", entry 1 ("x"), key "query": got an unknown key; accepted: for kind ratio: name, kind, errors, total, max, min, compare, direction, tolerance, critical.'
+    ],
+    [
+      { name: 'x', kind: 'ratio', errors: 'e', max: 0.1 },
+      'metrics',
+      'Input "metrics", entry 1 ("x"), key "total": got nothing; accepted: a PromQL query giving a count over the window, such as sum(increase(http_requests_total{ {{selector}} }[{{window}}])) (it is required).'
+    ],
+    [
+      { name: 'x', kind: 'ratio', errors: 'e', total: 't' },
+      'metrics',
+      'Input "metrics", entry 1 ("x"): got no min, max or compare; accepted: at least one of min, max or compare: baseline (otherwise nothing is judged).'
     ]
   ])('refuses %j naming the entry and the key', (entry, input, message) => {
     let caught: unknown
