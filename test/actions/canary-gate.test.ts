@@ -147,6 +147,30 @@ test('a healthy canary passes, an erroring, a slow and a drifted one each fail, 
   expect(queries[0].endpoint).toBe('/api/v1/query')
 }, 120_000)
 
+test('kind: ratio judges the error rate on real request counts, against the baseline', async () => {
+  const ratio = `
+- name: error-rate
+  kind: ratio
+  errors: sum(increase(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}]))
+  total: sum(increase(http_requests_total{ {{selector}} }[{{window}}]))
+  compare: baseline
+  critical: true
+`
+  const [healthy, errors] = await Promise.all([
+    gate({ metrics: ratio, iterations: '3' }, 'healthy'),
+    gate({ metrics: ratio, iterations: '3' }, 'errors')
+  ])
+  expect(healthy.outputs.verdict).toBe('pass')
+  const rates = report(healthy).iterations[2].metrics[0].rates
+  expect(rates.test).toBe('conditional-binomial')
+  expect(rates.canaryTotal).toBeGreaterThan(0)
+  expect(rates.baselineTotal).toBeGreaterThan(0)
+  expect(errors.outputs.verdict).toBe('fail')
+  expect(errors.errors[0]).toMatch(
+    /Critical metric error-rate failed in iteration \d: the canary's ratio 0\.\d+ \([\d.]+ of [\d.]+\) against the baseline's/
+  )
+}, 60_000)
+
 test('an empty result follows on-no-data', async () => {
   const missing = `
 - name: missing
@@ -170,7 +194,8 @@ test.each([
   ['metrics', '- name: x\n  query: up\n  tolerence: 0.2', 'tolerence'],
   ['metrics', 'name: [unclosed', 'valid YAML'],
   ['canary-selector', 'track="canary"} or vector(1) {', 'PromQL label matchers'],
-  ['interval', 'soon', 'a duration']
+  ['interval', 'soon', 'a duration'],
+  ['warmup', '3 minutes', 'a duration']
 ])('bad input %s=%j fails before any query', async (input, value, accepted) => {
   const run = await runActionBundle('canary-gate', {
     inputs: { 'prometheus-url': 'http://127.0.0.1:9', metrics: METRICS, [input]: value }

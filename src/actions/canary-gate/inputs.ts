@@ -23,6 +23,8 @@ export interface CanaryGateInputs {
   iterations: number
   failureLimit: number
   consecutiveErrorLimit: number
+  /** How long the first look may wait for data; two intervals unless given. */
+  warmupMs: number
   onNoData: NoDataPolicy
   alerts: string[]
 }
@@ -39,6 +41,7 @@ export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryG
     'prometheus-url'
   )
   const iterations = inputs.int('iterations', 5, { min: 1, max: 1000 })
+  const intervalMs = inputs.duration('interval', '60s', { minMs: 1000, maxMs: 3_600_000 })
   const alerts = parseAlertNames(inputs.list('alerts'), 'alerts')
   return {
     prometheusUrl,
@@ -60,10 +63,11 @@ export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryG
       SELECTOR_ACCEPTED,
       'track="stable"'
     ),
-    intervalMs: inputs.duration('interval', '60s', { minMs: 1000, maxMs: 3_600_000 }),
+    intervalMs,
     iterations,
     failureLimit: inputs.int('failure-limit', 0, { min: 0, max: iterations }),
     consecutiveErrorLimit: inputs.int('consecutive-error-limit', 4, { min: 0, max: 1000 }),
+    warmupMs: inputs.duration('warmup', `${2 * intervalMs}ms`, { minMs: 0, maxMs: 7_200_000 }),
     onNoData: inputs.oneOf('on-no-data', ['fail', 'inconclusive', 'pass'] as const, 'fail'),
     alerts
   }

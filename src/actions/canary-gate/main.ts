@@ -24,6 +24,7 @@ export async function run(): Promise<void> {
     iterations: inputs.iterations,
     failureLimit: inputs.failureLimit,
     consecutiveErrorLimit: inputs.consecutiveErrorLimit,
+    warmupMs: inputs.warmupMs,
     onNoData: inputs.onNoData,
     alerts: inputs.alerts,
     onIteration: (iteration, { iterations }) =>

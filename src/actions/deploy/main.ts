@@ -148,6 +148,7 @@ function analyse(gate: CanaryGateInputs, step: string): Promise<AnalysisResult> 
     iterations: gate.iterations,
     failureLimit: gate.failureLimit,
     consecutiveErrorLimit: gate.consecutiveErrorLimit,
+    warmupMs: gate.warmupMs,
     onNoData: gate.onNoData,
     alerts: gate.alerts,
     onIteration: (iteration, { iterations }) =>
