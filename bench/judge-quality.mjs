@@ -5,8 +5,9 @@
 //
 //   node bench/judge-quality.mjs [--trials 1000] [--seed 7] [--rps 100] [--significance 0.01]
 //                                [--iterations 5] [--sweep]
-// --sweep adds false alarms and detection of a doubled error rate at 10 to 100 requests/s, with
-// the default 5 iterations and with 10.
+// --sweep adds, at 10, 20, 50 and 100 requests/s per track and 5 and 10 one-minute iterations,
+// the judge's A/A false alarms and its detection of a doubled error rate and of +50% latency,
+// each beside the reference: the best any judge can do with these very requests.
 //
 // The simulation (what one trial is): a stable (baseline) and a canary track, each serving
 // Poisson traffic of `rps` requests per second, observed as Prometheus would after each scrape
@@ -34,6 +35,13 @@
 // "loose" (3%, 2x, 1.3x). No single setting is good at both; the judge needs no such setting,
 // since it compares with the baseline at the same moment. The default traffic (100 requests/s
 // per track) is a service of 1,000 requests/s at a 10% canary step; --sweep shows lower ones.
+// The reference is the optimal test on the raw simulated requests of the whole analysis, the
+// information no judge can exceed: for errors, the exact conditional test of two rates on the
+// total counts (the uniformly most powerful unbiased test); for latency, the rank-sum test on
+// every request's latency bucket (tie-corrected normal approximation); both one-sided at the
+// significance level, looked at once, at the end.
+// The judge's error rate is the default metric set's `kind: ratio` (errors and requests over
+// the window, judged on the counts); its latency is the p95 per minute against the baseline.
 // Everything draws from one seeded generator, so a run is reproducible.
 import { register } from 'node:module'
 import { performance } from 'node:perf_hooks'
@@ -41,7 +49,7 @@ import { performance } from 'node:perf_hooks'
 register('./judge-quality-loader.mjs', import.meta.url)
 const { runAnalysis } = await import('../src/lib/canary/analysis.ts')
 const { parseMetricSpecs } = await import('../src/lib/canary/metric-spec.ts')
-const { normalCdf } = await import('../src/lib/canary/statistics.ts')
+const { conditionalRateTest, normalCdf, normalSf } = await import('../src/lib/canary/statistics.ts')
 
 const args = process.argv.slice(2)
 const option = (name, fallback) => {
@@ -66,10 +74,10 @@ const START = Date.UTC(2026, 0, 1)
 const METRICS = parseMetricSpecs([
   {
     name: 'error-rate',
-    query:
-      'sum(rate(http_requests_total{ {{selector}}, code=~"5.." }[1m])) / sum(rate(http_requests_total{ {{selector}} }[1m]))',
-    compare: 'baseline',
-    direction: 'increase'
+    kind: 'ratio',
+    errors: 'sum(increase(http_requests_total{ {{selector}}, code=~"5.." }[{{window}}]))',
+    total: 'sum(increase(http_requests_total{ {{selector}} }[{{window}}]))',
+    compare: 'baseline'
   },
   {
     name: 'latency-p95',
@@ -264,10 +272,12 @@ function simulatedPrometheus(tracks, timing) {
   const track = query => (query.includes('track="canary"') ? tracks.canary : tracks.stable)
   const metric = query =>
     query.includes('code=~"5.."')
-      ? 'error-rate'
+      ? 'errors'
       : query.includes('http_request_duration')
         ? 'latency-p95'
-        : 'drift'
+        : query.includes('model_prediction_score')
+          ? 'drift'
+          : 'requests'
   const minuteAt = time => Math.round((time.getTime() - START) / 60_000)
   return {
     async query(query, time) {
@@ -288,14 +298,19 @@ function simulatedPrometheus(tracks, timing) {
             value: cumulative
           }
         })
-      } else {
+      } else if (metric(query) === 'latency-p95') {
         samples = [
           {
             labels: {},
             time: time.getTime() / 1000,
-            value: minuteValue(metric(query), minutes[m - 1])
+            value: minuteValue('latency-p95', minutes[m - 1])
           }
         ]
+      } else {
+        // A count over the window so far (increase(...[{{window}}])).
+        const key = metric(query)
+        const value = minutes.slice(0, m).reduce((sum, minute) => sum + minute[key], 0)
+        samples = [{ labels: {}, time: time.getTime() / 1000, value }]
       }
       timing.prometheusMs += performance.now() - began
       return { resultType: 'vector', samples, warnings: [] }
@@ -330,6 +345,44 @@ function fixedThresholdFails(tracks, limits) {
   )
 }
 
+/** The reference on the raw requests: the optimal one-sided tests, one look at the end. */
+function referenceFires(tracks) {
+  const total = (minutes, key) => minutes.reduce((sum, minute) => sum + minute[key], 0)
+  const errors = conditionalRateTest(
+    total(tracks.canary, 'errors'),
+    total(tracks.canary, 'requests'),
+    total(tracks.stable, 'errors'),
+    total(tracks.stable, 'requests'),
+    'greater'
+  )
+  const buckets = track =>
+    LATENCY_BUCKETS.map((_, b) => track.reduce((sum, minute) => sum + minute.latency[b], 0))
+  return {
+    errors: errors.pValue < SIGNIFICANCE,
+    latency: rankSumFromBuckets(buckets(tracks.canary), buckets(tracks.stable)) < SIGNIFICANCE
+  }
+}
+
+/** One-sided (canary slower) rank-sum p-value from per-bucket counts, every bucket one tie. */
+function rankSumFromBuckets(canary, baseline) {
+  const n1 = canary.reduce((a, b) => a + b, 0)
+  const n2 = baseline.reduce((a, b) => a + b, 0)
+  const n = n1 + n2
+  if (n1 === 0 || n2 === 0) return 1
+  let u = 0
+  let below = 0
+  let tieTerm = 0
+  for (let b = 0; b < canary.length; b++) {
+    u += canary[b] * (below + baseline[b] / 2)
+    below += baseline[b]
+    const t = canary[b] + baseline[b]
+    tieTerm += t * t * t - t
+  }
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)))
+  if (variance <= 0) return 1
+  return normalSf((u - (n1 * n2) / 2 - 0.5) / Math.sqrt(variance))
+}
+
 // The healthy 1-minute p95 and mean score, from the model itself (not from any trial).
 const healthyP95 = histogramQuantile(
   0.95,
@@ -345,7 +398,14 @@ const FIXED = {
 
 async function runScenario(scenario, rps, seed, iterations = ITERATIONS, trials = TRIALS) {
   const random = makeRandom(seed)
-  const result = { judge: 0, tight: 0, medium: 0, loose: 0, iterationMs: [] }
+  const result = {
+    judge: 0,
+    tight: 0,
+    medium: 0,
+    loose: 0,
+    reference: { errors: 0, latency: 0, any: 0 },
+    iterationMs: []
+  }
   for (let trial = 0; trial < trials; trial++) {
     const tracks = simulateTrial(random, scenario.canary, rps, iterations)
     const timing = { prometheusMs: 0 }
@@ -371,6 +431,10 @@ async function runScenario(scenario, rps, seed, iterations = ITERATIONS, trials 
         result.iterationMs.push(performance.now() - iterationBegan - timing.prometheusMs)
     })
     if (analysis.verdict !== 'pass') result.judge++
+    const reference = referenceFires(tracks)
+    if (reference.errors) result.reference.errors++
+    if (reference.latency) result.reference.latency++
+    if (reference.errors || reference.latency) result.reference.any++
     for (const setting of Object.keys(FIXED))
       if (fixedThresholdFails(tracks, FIXED[setting])) result[setting]++
   }
@@ -378,6 +442,15 @@ async function runScenario(scenario, rps, seed, iterations = ITERATIONS, trials 
 }
 
 const pct = count => `${((100 * count) / TRIALS).toFixed(1)}%`
+/** The reference for what a scenario changes; none exists for drift (not simulated per request). */
+const referenceCell = (scenario, r) =>
+  scenario.canary.errorFactor !== 1
+    ? pct(r.reference.errors)
+    : scenario.canary.latencyFactor !== 1
+      ? pct(r.reference.latency)
+      : scenario.regression
+        ? 'n/a'
+        : pct(r.reference.any)
 const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
@@ -388,9 +461,9 @@ console.log(
   `settings: ${TRIALS} trials per scenario, seed ${SEED}, ${RPS} requests/s per track, interval 60s, ${ITERATIONS} iterations, failure-limit 0, tolerance 0.1, significance ${SIGNIFICANCE}, drift max PSI 0.2\n`
 )
 console.log(
-  '| scenario | statistical judge | fixed threshold, tight | fixed threshold, medium | fixed threshold, loose |'
+  '| scenario | statistical judge | reference (raw requests) | fixed threshold, tight | fixed threshold, medium | fixed threshold, loose |'
 )
-console.log('| --- | --- | --- | --- | --- |')
+console.log('| --- | --- | --- | --- | --- | --- |')
 // Warm-up trials (not counted) so that the timings measure the judge, not the JIT compiler.
 await runScenario(SCENARIOS[1], RPS, SEED + 1000, ITERATIONS, 50)
 const allIterationMs = []
@@ -399,7 +472,7 @@ for (const [index, scenario] of SCENARIOS.entries()) {
   allIterationMs.push(...r.iterationMs)
   const label = scenario.regression ? 'detected' : 'false alarms'
   console.log(
-    `| ${scenario.name} (${label}) | ${pct(r.judge)} | ${pct(r.tight)} | ${pct(r.medium)} | ${pct(r.loose)} |`
+    `| ${scenario.name} (${label}) | ${pct(r.judge)} | ${referenceCell(scenario, r)} | ${pct(r.tight)} | ${pct(r.medium)} | ${pct(r.loose)} |`
   )
 }
 console.log(
@@ -408,15 +481,18 @@ console.log(
 
 if (SWEEP) {
   console.log(
-    '\n| requests/s per track | iterations | judge: false alarms (A/A) | judge: error rate x2 detected | fixed, medium: false alarms | fixed, medium: x2 detected |'
+    '\n| requests/s per track | iterations | judge: A/A false alarms | reference: A/A | judge: errors x2 detected | reference: x2 | judge / reference | judge: latency +50% detected | reference: +50% | judge / reference |'
   )
-  console.log('| --- | --- | --- | --- | --- | --- |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  const ratio = (judge, reference) =>
+    reference === 0 ? 'n/a' : `${((100 * judge) / reference).toFixed(1)}%`
   for (const iterations of [5, 10]) {
     for (const rps of [10, 20, 50, 100]) {
       const aa = await runScenario(SCENARIOS[0], rps, SEED + 100 + rps, iterations)
       const x2 = await runScenario(SCENARIOS[1], rps, SEED + 200 + rps, iterations)
+      const slow = await runScenario(SCENARIOS[2], rps, SEED + 300 + rps, iterations)
       console.log(
-        `| ${rps} | ${iterations} | ${pct(aa.judge)} | ${pct(x2.judge)} | ${pct(aa.medium)} | ${pct(x2.medium)} |`
+        `| ${rps} | ${iterations} | ${pct(aa.judge)} | ${pct(aa.reference.any)} | ${pct(x2.judge)} | ${pct(x2.reference.errors)} | ${ratio(x2.judge, x2.reference.errors)} | ${pct(slow.judge)} | ${pct(slow.reference.latency)} | ${ratio(slow.judge, slow.reference.latency)} |`
       )
     }
   }

@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
     onNoData: inputs.onNoData,
     ...('metrics' in baseline
       ? { baseline: baseline.metrics }
-      : { noBaselineReason: baseline.reason })
+      : { noBaselineReason: baseline.reason, baselineMissing: baseline.missing === true })
   })
   const report = buildReport({
     command: argv,

@@ -281,7 +281,8 @@ async function measureIteration(
   at: number
 ): Promise<IterationReport> {
   const windowMs = Math.max(settings.intervalMs, at - startedAt)
-  const context: MeasureContext = { options, settings, startedAt, at, windowMs }
+  const significance = lookSignificance(settings, index)
+  const context: MeasureContext = { options, settings, startedAt, at, windowMs, significance }
   const metrics = await Promise.all(
     options.metrics.map(spec =>
       spec.kind === 'drift'
@@ -328,6 +329,36 @@ interface MeasureContext {
   startedAt: number
   at: number
   windowMs: number
+  /** The significance level of this look (lookSignificance). */
+  significance: number
+}
+
+/**
+ * The share of a look's significance level that the tests on counts (ratio, drift) use. The
+ * gate's false-alarm rate is that of all its metrics together; the rank test on a few points
+ * per side needs the whole level to be able to decide at all (5 points a side reach 0.004),
+ * while the count tests, on every request of the window, lose little power at 70% of it
+ * (bench/judge-quality.mjs shows both).
+ */
+export const COUNT_TEST_SHARE = 0.7
+
+/**
+ * The significance level of one look. Every iteration judges the data so far again, and each
+ * look at growing data is another chance of a false alarm: five looks at 1% each would stop
+ * about 2-3% of healthy canaries. So the early looks share a tenth of the level and the last
+ * look keeps the rest (a Haybittle-Peto boundary): a metric's false-alarm rate over the whole
+ * analysis stays within `significance` (Bonferroni), an early look still stops a clear
+ * regression at once, and the last look loses almost no power.
+ */
+export function lookSignificance(
+  settings: { significance: number; iterations: number },
+  index: number
+): number {
+  if (settings.iterations === 1) return settings.significance
+  const early = settings.significance / 10
+  return index < settings.iterations
+    ? early / (settings.iterations - 1)
+    : settings.significance - early
 }
 
 /** The metric's query with its placeholders filled in for one side (canary or baseline). */
@@ -344,7 +375,7 @@ async function measureValue(
   context: MeasureContext,
   spec: ValueMetricSpec
 ): Promise<MetricIterationReport> {
-  const { options, settings, at } = context
+  const { options, at } = context
   const render = queryRenderer(context, spec.query)
   const canaryQuery = render(options.canarySelector)
   const baselineQuery = render(options.baselineSelector)
@@ -383,7 +414,7 @@ async function measureValue(
       ...(canarySamples ? { canarySamples } : {}),
       ...(baselineSamples ? { baselineSamples } : {})
     },
-    settings.significance
+    context.significance
   )
   return {
     name: spec.name,
@@ -429,7 +460,7 @@ async function measureRatio(
   context: MeasureContext,
   spec: RatioMetricSpec
 ): Promise<MetricIterationReport> {
-  const { options, settings, at } = context
+  const { options, at } = context
   const queries: QueryRecord[] = []
   const instant = singleValueReader(options.prometheus, at, queries)
   const errors = queryRenderer(context, spec.errors)
@@ -451,7 +482,7 @@ async function measureRatio(
       ...(baselineErrors ? { baselineErrors } : {}),
       ...(baselineTotal ? { baselineTotal } : {})
     },
-    settings.significance
+    context.significance * COUNT_TEST_SHARE
   )
   return {
     name: spec.name,
@@ -498,7 +529,7 @@ async function measureDrift(
   context: MeasureContext,
   spec: DriftMetricSpec
 ): Promise<MetricIterationReport> {
-  const { options, settings, at } = context
+  const { options, at } = context
   const render = queryRenderer(context, spec.query)
   const queries: QueryRecord[] = []
   const buckets = async (side: QuerySide, query: string): Promise<Reading<InstantSample[]>> => {
@@ -510,7 +541,7 @@ async function measureDrift(
     buckets('canary', render(options.canarySelector)),
     buckets('baseline', render(options.baselineSelector))
   ])
-  const judgement = judgeDriftMetric(spec, { canary, baseline }, settings.significance)
+  const judgement = judgeDriftMetric(spec, { canary, baseline }, context.significance * COUNT_TEST_SHARE)
   return {
     name: spec.name,
     kind: 'drift',

@@ -20,20 +20,28 @@ export interface Baseline {
   info: BaselineInfo
 }
 
-/** Nothing to compare with yet (no release, nothing deployed): said, not failed. */
+/**
+ * No baseline values. Nothing to compare with yet (no release, nothing deployed) is said, not
+ * failed; a baseline that should be there and is not (`missing`, an absent file) is no data,
+ * which follows on-no-data.
+ */
 export interface NoBaseline {
   reason: string
+  missing?: boolean
 }
 
-export async function readBaselineFile(path: string, shownAs = path): Promise<Baseline> {
+export async function readBaselineFile(
+  path: string,
+  shownAs = path
+): Promise<Baseline | NoBaseline> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new UserError(
-      `The baseline file ${shownAs} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}.`
-    )
+    if (code === 'ENOENT')
+      return { reason: `the baseline file ${shownAs} does not exist`, missing: true }
+    throw new UserError(`The baseline file ${shownAs} cannot be read (${code}).`)
   }
   return {
     metrics: parseMetrics(text, `${shownAs} (baseline)`),

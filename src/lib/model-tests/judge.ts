@@ -55,13 +55,20 @@ export interface JudgeOptions {
   baseline?: Metrics
   /** Why there is no baseline value, for the reasons column (e.g. "no baseline given"). */
   noBaselineReason?: string
+  /**
+   * The baseline was expected but is not there (its file is absent): regressions that cannot be
+   * judged follow on-no-data. Without it, no baseline means there is none yet (no release, nothing
+   * deployed), and regressions are only reported as not judged.
+   */
+  baselineMissing?: boolean
 }
 
 /** The start of the reason given when a regression could not be judged (no baseline value). */
 export const NOT_JUDGED = 'regression not judged'
 
-// Metrics are rounded floats: a worsening of exactly the allowance must not fail by 1e-17.
-const EPSILON = 1e-9
+// Metrics are rounded floats: a worsening of exactly the allowance must not fail by 1e-17. The
+// slack is relative to the values compared, so metrics on a tiny scale are judged as finely.
+const RELATIVE_EPSILON = 1e-9
 
 export function judgeMetrics(
   metrics: Metrics,
@@ -147,14 +154,22 @@ function judgeOne(
           : options.baseline
             ? 'not in the baseline'
             : (options.noBaselineReason ?? 'no baseline')
-      result.reasons.push(`${NOT_JUDGED}: ${why}`)
+      // A baseline that exists but cannot give this value is missing data, not a first release.
+      const noData = options.baseline !== undefined || options.baselineMissing === true
+      result.reasons.push(
+        `${NOT_JUDGED}: ${why}${noData ? ` (on-no-data: ${options.onNoData})` : ''}`
+      )
+      if (noData) {
+        result.verdict = 'no-data'
+        if (options.onNoData === 'fail') result.ok = false
+      }
     } else {
       const worsening = threshold.better === 'higher' ? baseline - value : value - baseline
       const allowed =
         threshold.maxRegression.kind === 'absolute'
           ? threshold.maxRegression.amount
           : (Math.abs(baseline) * threshold.maxRegression.percent) / 100
-      if (worsening > allowed + EPSILON * Math.max(1, Math.abs(baseline))) {
+      if (worsening > allowed + RELATIVE_EPSILON * Math.max(Math.abs(baseline), Math.abs(value))) {
         regression = {
           metric: threshold.metric,
           value,

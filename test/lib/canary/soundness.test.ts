@@ -1,4 +1,8 @@
-import { runAnalysis, type AnalysisOptions } from '../../../src/lib/canary/analysis.js'
+import {
+  lookSignificance,
+  runAnalysis,
+  type AnalysisOptions
+} from '../../../src/lib/canary/analysis.js'
 import { judgeValueMetric } from '../../../src/lib/canary/judge.js'
 import { parseMetricSpecs, type ValueMetricSpec } from '../../../src/lib/canary/metric-spec.js'
 import { mannWhitneyU, pointsNeeded, smallestPValue } from '../../../src/lib/canary/statistics.js'
@@ -262,5 +266,16 @@ describe('small text', () => {
     expect(() => parseMetricSpecs([{ name: 'x', query: 'x', min: NaN }])).toThrow(
       'key "min": got NaN; accepted: a finite number.'
     )
+  })
+})
+
+describe('repeated looks share the significance level', () => {
+  it.each([1, 2, 5, 10])('spends at most the level over %i iterations', iterations => {
+    const settings = { significance: 0.01, iterations }
+    let spent = 0
+    for (let i = 1; i <= iterations; i++) spent += lookSignificance(settings, i)
+    expect(spent).toBeCloseTo(0.01, 12)
+    // The last look keeps enough for 5 points a side, one- or two-sided.
+    expect(lookSignificance(settings, iterations)).toBeGreaterThan(2 / 252)
   })
 })

@@ -28,15 +28,17 @@ describe('baseline from a file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'baseline-'))
     writeFileSync(join(dir, 'prod.json'), '{"accuracy": 0.98}')
     const baseline = await readBaselineFile(join(dir, 'prod.json'), 'prod.json')
+    if (!('metrics' in baseline)) throw new Error(baseline.reason)
     expect(metricsObject(baseline.metrics)).toEqual({ accuracy: 0.98 })
     expect(baseline.info).toEqual({ source: 'file', description: 'file prod.json' })
   })
 
-  test('a missing or broken file is a clear error naming it', async () => {
+  test('a missing file is a missing baseline (no data); a broken one is a clear error naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baseline-'))
-    await expect(readBaselineFile(join(dir, 'nope.json'), 'nope.json')).rejects.toThrow(
-      'The baseline file nope.json does not exist.'
-    )
+    await expect(readBaselineFile(join(dir, 'nope.json'), 'nope.json')).resolves.toEqual({
+      reason: 'the baseline file nope.json does not exist',
+      missing: true
+    })
     writeFileSync(join(dir, 'bad.json'), 'accuracy=0.9')
     await expect(readBaselineFile(join(dir, 'bad.json'), 'bad.json')).rejects.toThrow(
       /The metrics file bad\.json \(baseline\) is not valid JSON/

@@ -7,11 +7,18 @@ const metrics = (json: string) => parseMetrics(json, 'metrics.json')
 async function judge(
   current: string,
   thresholds: string,
-  options: { baseline?: string; onNoData?: OnNoData } = {}
+  options: {
+    baseline?: string
+    onNoData?: OnNoData
+    baselineMissing?: boolean
+    noBaselineReason?: string
+  } = {}
 ) {
   return judgeMetrics(metrics(current), await parseThresholdsYaml(thresholds, 'test'), {
     onNoData: options.onNoData ?? 'fail',
-    ...(options.baseline !== undefined && { baseline: metrics(options.baseline) })
+    ...(options.baseline !== undefined && { baseline: metrics(options.baseline) }),
+    ...(options.baselineMissing !== undefined && { baselineMissing: options.baselineMissing }),
+    ...(options.noBaselineReason !== undefined && { noBaselineReason: options.noBaselineReason })
   })
 }
 
@@ -98,19 +105,49 @@ describe('judgeMetrics', () => {
     expect(judgement.results[0]).toMatchObject({ verdict: 'fail', value: null, reasons: [reason] })
   })
 
-  test('without a baseline value the regression is not judged, and says why', async () => {
+  test('with no baseline yet (first release) the regression is not judged, and says why', async () => {
     const thresholds = 'accuracy: {min: 0.9, max-regression: 0.01}'
     const none = await judge('{"accuracy": 0.95}', thresholds)
     expect(none.results[0]).toMatchObject({
       verdict: 'pass',
       reasons: ['regression not judged: no baseline']
     })
-    const absent = await judge('{"accuracy": 0.95}', thresholds, { baseline: '{"f1": 0.9}' })
-    expect(absent.results[0]?.reasons).toEqual(['regression not judged: not in the baseline'])
-    const broken = await judge('{"accuracy": 0.95}', thresholds, { baseline: '{"accuracy": NaN}' })
-    expect(broken.results[0]?.reasons).toEqual([
-      "regression not judged: the baseline's NaN is not a finite number"
-    ])
+  })
+
+  test.each([
+    ['not in the baseline', { baseline: '{"f1": 0.9}' }, 'not in the baseline'],
+    [
+      'NaN in the baseline',
+      { baseline: '{"accuracy": NaN}' },
+      "the baseline's NaN is not a finite number"
+    ],
+    [
+      'an absent baseline file',
+      { baselineMissing: true, noBaselineReason: 'the baseline file prod.json does not exist' },
+      'the baseline file prod.json does not exist'
+    ]
+  ])(
+    'a baseline value that is %s follows on-no-data (fail closed by default)',
+    async (_, extra, why) => {
+      const thresholds = 'accuracy: {min: 0.9, max-regression: 0.01}'
+      const failing = await judge('{"accuracy": 0.95}', thresholds, extra)
+      expect(failing.passed).toBe(false)
+      expect(failing.results[0]).toMatchObject({
+        verdict: 'no-data',
+        reasons: [`regression not judged: ${why} (on-no-data: fail)`]
+      })
+      const passing = await judge('{"accuracy": 0.95}', thresholds, { ...extra, onNoData: 'pass' })
+      expect(passing.passed).toBe(true)
+      expect(passing.results[0]!.verdict).toBe('no-data')
+    }
+  )
+
+  test('the slack for rounding is relative: a regression on a tiny scale is still seen', async () => {
+    const judgement = await judge('{"loss": 3e-10}', 'loss: {better: lower, max-regression: 0}', {
+      baseline: '{"loss": 1e-10}'
+    })
+    expect(judgement.passed).toBe(false)
+    expect(judgement.regressions).toHaveLength(1)
   })
 
   test('metrics without thresholds are reported, with their delta, and never fail', async () => {
