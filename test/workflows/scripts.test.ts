@@ -413,6 +413,31 @@ describe('pr-checks.yml: helm lint and template, with the real Helm', () => {
     expect(template.summary).toContain('image: "ghcr.io/acme/churn-model:0.1.0"')
   })
 
+  test('with no values files (the default) Helm gets no stray empty argument', () => {
+    const values = runWorkflowStep(PR_CHECKS, 'chart', 'values', {
+      VALUES_FILES: '',
+      RUNNER_TEMP: runnerTemp
+    })
+    expect(values.exitCode).toBe(0)
+    const lint = runWorkflowStep(PR_CHECKS, 'chart', 'lint', {
+      CHART: chart,
+      RUNNER_TEMP: runnerTemp,
+      PATH: helmPath()
+    })
+    expect(lint.exitCode).toBe(0)
+    expect(lint.outputs).toEqual({ result: 'passed' })
+    const template = runWorkflowStep(PR_CHECKS, 'chart', 'template', {
+      CHART: chart,
+      RELEASE: 'model',
+      NAMESPACE: 'default',
+      IMAGE: '',
+      RUNNER_TEMP: runnerTemp,
+      PATH: helmPath()
+    })
+    expect(template.exitCode).toBe(0)
+    expect(template.outputs.resources).toBe('1 Deployment, 1 Service')
+  })
+
   test('a values file that does not exist is named', () => {
     const values = runWorkflowStep(PR_CHECKS, 'chart', 'values', {
       VALUES_FILES: 'chart/values-missing.yaml',
