@@ -13,7 +13,7 @@ import {
   type Baseline,
   type NoBaseline
 } from '../../lib/model-tests/baseline.js'
-import { withoutActionInputs } from '../../lib/model-tests/command-env.js'
+import { modelTestEnvironment } from '../../lib/model-tests/command-env.js'
 import { judgeMetrics } from '../../lib/model-tests/judge.js'
 import { parseJUnit } from '../../lib/model-tests/junit.js'
 import { metricsObject, parseMetrics, type Metrics } from '../../lib/model-tests/metrics.js'
@@ -147,7 +147,7 @@ async function loadBaseline(
  */
 async function runTests(argv: string[], cwd: string, timeoutMs: number): Promise<number> {
   const [file, ...args] = argv as [string, ...string[]]
-  const env = withoutActionInputs(process.env)
+  const env = modelTestEnvironment(process.env)
   core.info(`Running ${argv.map(quoteForLog).join(' ')} in ${cwd}`)
   const resume = randomBytes(16).toString('hex')
   core.info(`::stop-commands::${resume}`)

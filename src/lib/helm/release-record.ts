@@ -56,6 +56,8 @@ export async function markRevisionFailed(
         metadata: { labels: { status: 'failed' } },
         data: { release: reencode(encoded, note) }
       }
+      // The patch holds the whole release (values, rendered Secrets): on stdin it is neither
+      // readable in /proc/*/cmdline nor bounded by the 128 KiB limit of one argument.
       const patched = await editor.runner(
         kubectl,
         [
@@ -66,10 +68,10 @@ export async function markRevisionFailed(
           namespace,
           '--type',
           'merge',
-          '--patch',
-          JSON.stringify(patch)
+          '--patch-file',
+          '/dev/stdin'
         ],
-        { env: editor.env, check: false }
+        { env: editor.env, check: false, input: JSON.stringify(patch) }
       )
       if (patched.code !== 0) {
         editor.log.warning(`Could not mark revision ${revision} failed: ${patched.stderr.trim()}`)
@@ -78,7 +80,12 @@ export async function markRevisionFailed(
       return true
     } catch (error) {
       if (error instanceof CommandNotFoundError) continue
-      throw error
+      // Marking is bookkeeping after the fact (the rollback or recovery already happened): a
+      // failure here is a warning, never a failed rollback.
+      editor.log.warning(
+        `Could not mark revision ${revision} failed: ${error instanceof Error ? error.message : String(error)}`
+      )
+      return false
     }
   }
   editor.log.warning(

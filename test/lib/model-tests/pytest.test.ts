@@ -1,4 +1,4 @@
-import { withoutActionInputs } from '../../../src/lib/model-tests/command-env.js'
+import { modelTestEnvironment } from '../../../src/lib/model-tests/command-env.js'
 import { planJUnitOutput, runsPytest } from '../../../src/lib/model-tests/pytest.js'
 
 describe('pytest JUnit output', () => {
@@ -46,13 +46,26 @@ describe('pytest JUnit output', () => {
   })
 })
 
-test('the test command gets the runner environment without the step inputs (and their token)', () => {
+test('the test command gets the runner environment without what belongs to the pipeline', () => {
   expect(
-    withoutActionInputs({
+    modelTestEnvironment({
       PATH: '/usr/bin',
       'INPUT_GITHUB-TOKEN': 'ghs_x',
       input_other: 'y',
-      CI: 'true'
+      CI: 'true',
+      ACTIONS_RUNTIME_TOKEN: 'runtime',
+      ACTIONS_RUNTIME_URL: 'https://pipelines',
+      ACTIONS_RESULTS_URL: 'https://results',
+      ACTIONS_CACHE_URL: 'https://cache',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://oidc',
+      GITHUB_ENV: '/tmp/env',
+      GITHUB_OUTPUT: '/tmp/out',
+      GITHUB_PATH: '/tmp/path',
+      GITHUB_STATE: '/tmp/state',
+      GITHUB_STEP_SUMMARY: '/tmp/summary',
+      GITHUB_SHA: 'abc',
+      RUNNER_TEMP: '/tmp/runner'
     })
-  ).toEqual({ PATH: '/usr/bin', CI: 'true' })
+  ).toEqual({ PATH: '/usr/bin', CI: 'true', GITHUB_SHA: 'abc', RUNNER_TEMP: '/tmp/runner' })
 })
