@@ -1,5 +1,3 @@
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { errorMessage, UserError } from '../errors.js'
 import { silentLog, type Log } from '../log.js'
 import { copyBlob } from '../oci/copy-blob.js'
@@ -19,7 +17,7 @@ import {
 import { formatImageReference, imageName, type ImageReference } from '../oci/reference.js'
 import type { BlobPushOutcome, RegistryClient } from '../oci/registry-client.js'
 import { isRetryableRegistryError, UploadLostError } from '../oci/registry-errors.js'
-import { LayerCache, type CachedLayer } from './layer-cache.js'
+import { defaultLayerCacheDir, LayerCache, type CachedLayer } from './layer-cache.js'
 import {
   LayerBodyQueue,
   produceLayer,
@@ -303,7 +301,7 @@ async function ensureModelLayer(
   const cache =
     request.cacheDir === false
       ? undefined
-      : new LayerCache(request.cacheDir ?? join(tmpdir(), 'mlops-actions-layer-cache'))
+      : new LayerCache(request.cacheDir ?? defaultLayerCacheDir(), message => log.warning(message))
   const key = cache?.key(entries, settings)
   const cached = key ? await cache!.get(key) : undefined
   if (cached && (await client.blobSize(repository, cached.digest)) === cached.size) {
