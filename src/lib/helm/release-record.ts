@@ -49,29 +49,24 @@ export async function markRevisionFailed(
         )
         return false
       }
-      const secret = JSON.parse(got.stdout) as { data?: { release?: string } }
+      const secret = JSON.parse(got.stdout) as {
+        metadata?: { labels?: Record<string, string> }
+        data?: { release?: string }
+      }
       const encoded = secret.data?.release
       if (!encoded) return false
-      const patch = {
-        metadata: { labels: { status: 'failed' } },
-        data: { release: reencode(encoded, note) }
+      const updated = {
+        ...secret,
+        metadata: { ...secret.metadata, labels: { ...secret.metadata?.labels, status: 'failed' } },
+        data: { ...secret.data, release: reencode(encoded, note) }
       }
-      // The patch holds the whole release (values, rendered Secrets): on stdin it is neither
-      // readable in /proc/*/cmdline nor bounded by the 128 KiB limit of one argument.
+      // The record holds the whole release (values, rendered Secrets): it goes on stdin, neither
+      // readable in /proc/*/cmdline nor bounded by the 128 KiB limit of one argument. `replace`
+      // keeps the resourceVersion read above, so a concurrent change is refused, not overwritten.
       const patched = await editor.runner(
         kubectl,
-        [
-          'patch',
-          'secret',
-          name,
-          '--namespace',
-          namespace,
-          '--type',
-          'merge',
-          '--patch-file',
-          '/dev/stdin'
-        ],
-        { env: editor.env, check: false, input: JSON.stringify(patch) }
+        ['replace', '--namespace', namespace, '--filename', '-'],
+        { env: editor.env, check: false, input: JSON.stringify(updated) }
       )
       if (patched.code !== 0) {
         editor.log.warning(`Could not mark revision ${revision} failed: ${patched.stderr.trim()}`)

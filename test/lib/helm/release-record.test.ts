@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import type { CommandOptions, CommandRunner } from '../../../src/lib/command.js'
 import { markRevisionFailed } from '../../../src/lib/helm/release-record.js'
@@ -8,7 +9,7 @@ function releaseSecret(valuesSize: number): string {
   const release = {
     name: 'model',
     info: { status: 'pending-upgrade' },
-    config: { big: 'x'.repeat(valuesSize) }
+    config: { big: randomBytes(valuesSize).toString('hex') }
   }
   const helm = gzipSync(Buffer.from(JSON.stringify(release))).toString('base64')
   return JSON.stringify({ data: { release: Buffer.from(helm).toString('base64') } })
@@ -19,7 +20,7 @@ describe('markRevisionFailed', () => {
     const calls: { args: readonly string[]; options?: CommandOptions }[] = []
     const runner: CommandRunner = async (_file, args, options) => {
       calls.push({ args, ...(options ? { options } : {}) })
-      const stdout = args[0] === 'get' ? releaseSecret(300_000) : ''
+      const stdout = args[0] === 'get' ? releaseSecret(100_000) : ''
       return { code: 0, stdout, stderr: '', durationMs: 1 }
     }
     const log = memoryLog()
@@ -32,20 +33,12 @@ describe('markRevisionFailed', () => {
     )
     expect(marked).toBe(true)
     const patch = calls[1]!
-    expect(patch.args).toEqual([
-      'patch',
-      'secret',
-      'sh.helm.release.v1.model.v2',
-      '--namespace',
-      'prod',
-      '--type',
-      'merge',
-      '--patch-file',
-      '/dev/stdin'
-    ])
+    expect(patch.args).toEqual(['replace', '--namespace', 'prod', '--filename', '-'])
     expect(patch.args.join(' ').length).toBeLessThan(200)
     const body = JSON.parse(String(patch.options!.input)) as { metadata: unknown }
     expect(body.metadata).toEqual({ labels: { status: 'failed' } })
+    // Above the 128 KiB that one argument may hold (E2BIG after the rollback already happened).
+    expect(String(patch.options!.input).length).toBeGreaterThan(128 * 1024)
   })
 
   it('is best-effort: a kubectl that cannot run is a warning, not a failed rollback', async () => {
