@@ -20,10 +20,32 @@ const SEMVER =
  * what was given and what is accepted. An empty input means "not given".
  */
 export class InputReader {
-  constructor(private readonly source: InputSource) {}
+  /**
+   * @param mask registers a secret with the runner's log masking (core.setSecret in the
+   *   actions); every secret input goes through it the moment it is read.
+   */
+  constructor(
+    private readonly source: InputSource,
+    private readonly mask: (secret: string) => void = () => {}
+  ) {}
 
   raw(name: string): string {
     return this.source(name)
+  }
+
+  /**
+   * A secret input, masked at read time, before anything can log it. A multi-line value is
+   * masked whole, which the runner applies line by line at best, so `parts` names the values
+   * inside it that must never show even quoted alone (a kubeconfig's tokens and keys). Values
+   * derived from a secret later (a Basic header) are masked where they are made.
+   */
+  secret(name: string, options: { parts?: (value: string) => string[] } = {}): string {
+    const value = this.source(name)
+    if (value === '') return ''
+    const secrets = new Set([value])
+    for (const part of options.parts?.(value) ?? []) secrets.add(part)
+    for (const secret of secrets) this.mask(secret)
+    return value
   }
 
   string(name: string, options: { required?: boolean; fallback?: string } = {}): string {

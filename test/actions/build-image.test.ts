@@ -327,6 +327,11 @@ describe('registry authentication (a token-auth proxy in front of the real regis
     const unmasked = run.stdout.split('\n').filter(line => !line.startsWith('::add-mask::'))
     expect(unmasked.join('\n')).not.toContain('hunter2-secret-value')
     expect(proxy.tokenScopes.length).toBeGreaterThan(0)
+    // Derived credentials are masked where they are made: the Basic header's base64 and every
+    // bearer token the token service issued.
+    expect(run.masks).toContain(Buffer.from('ci:hunter2-secret-value').toString('base64'))
+    expect(proxy.issuedTokens.size).toBeGreaterThan(0)
+    for (const token of proxy.issuedTokens) expect(run.masks).toContain(token)
   })
 
   test('a wrong password is a clear error naming the registry, never the password', async () => {

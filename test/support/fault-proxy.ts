@@ -41,6 +41,8 @@ export interface FaultProxy {
   requests: LoggedRequest[]
   /** Scopes asked of the token endpoint, in order. */
   tokenScopes: string[][]
+  /** Bearer tokens the token endpoint issued. */
+  issuedTokens: ReadonlySet<string>
   /** Injects `fault` into `times` matching requests, after letting `skip` of them through. */
   inject(match: RequestMatch, fault: Fault, times?: number, skip?: number): void
   clear(): void
@@ -159,6 +161,7 @@ export async function startFaultProxy(upstream: string, auth?: ProxyAuth): Promi
     url: self,
     requests,
     tokenScopes,
+    issuedTokens: tokens,
     inject: (match, fault, times = 1, skip = 0) =>
       rules.push({ match, fault, remaining: times, skip }),
     clear: () => {

@@ -109,8 +109,8 @@ export function getInputs(): BuildImageInputs {
       'a digest such as sha256:0123...'
     ),
     username: inputs.string('username'),
-    password: inputs.string('password'),
-    token: inputs.string('token'),
+    password: inputs.secret('password'),
+    token: inputs.secret('token'),
     insecure: insecureRegistry(inputs.bool('insecure-registry', false), image)
   }
 }

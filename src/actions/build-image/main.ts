@@ -12,7 +12,11 @@ import {
   type BuildImageOutcome
 } from '../../lib/image/build-image.js'
 import { imageLabels, imageTags, resolveCreated } from '../../lib/image/tags.js'
-import { dockerConfigCredentials, type RegistryCredentials } from '../../lib/oci/auth.js'
+import {
+  dockerConfigCredentials,
+  setCredentialMask,
+  type RegistryCredentials
+} from '../../lib/oci/auth.js'
 import { findImageForTree } from '../../lib/oci/promote.js'
 import {
   formatImageReference,
@@ -25,8 +29,8 @@ import { actionLog, setOutputs, writeSummary } from '../common/runtime.js'
 import { getInputs, type BuildImageInputs } from './inputs.js'
 
 export async function run(): Promise<void> {
+  setCredentialMask(secret => core.setSecret(secret))
   const inputs = getInputs()
-  for (const secret of [inputs.password, inputs.token]) if (secret) core.setSecret(secret)
   const context = readRunnerContext()
   const git = createGit(context.workspace)
   const commit = await commitFacts(git, inputs)

@@ -45,7 +45,7 @@ export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryG
   const alerts = parseAlertNames(inputs.list('alerts'), 'alerts')
   return {
     prometheusUrl,
-    prometheusToken: inputs.string('prometheus-token'),
+    prometheusToken: inputs.secret('prometheus-token'),
     metrics: await readMetrics(
       inputs.raw('metrics'),
       inputs.raw('metrics-file'),

@@ -8,7 +8,6 @@ import { getInputs } from './inputs.js'
 
 export async function run(): Promise<void> {
   const inputs = await getInputs()
-  if (inputs.prometheusToken) core.setSecret(inputs.prometheusToken)
   core.info(
     `Analysing ${inputs.canarySelector} against ${inputs.baselineSelector}: ${inputs.metrics.length} metric(s), ${inputs.iterations} iteration(s) every ${inputs.intervalMs / 1000} s`
   )

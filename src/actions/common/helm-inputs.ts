@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import type { ImageValueNames } from '../../lib/helm/deploy.js'
 import { kubeconfigSecrets } from '../../lib/helm/kubeconfig.js'
 import type { InputReader } from '../../lib/inputs.js'
@@ -22,10 +21,8 @@ const URL = /^https?:\/\/[^\s]+$/
 
 /** Reads the shared inputs; the secrets among them are masked before anything can log them. */
 export function readHelmStepInputs(inputs: InputReader): HelmStepInputs {
-  const githubToken = inputs.string('github-token')
-  if (githubToken) core.setSecret(githubToken)
-  const kubeconfig = inputs.string('kubeconfig')
-  for (const secret of kubeconfigSecrets(kubeconfig)) core.setSecret(secret)
+  const githubToken = inputs.secret('github-token')
+  const kubeconfig = inputs.secret('kubeconfig', { parts: kubeconfigSecrets })
   return {
     githubToken,
     kubeconfig,

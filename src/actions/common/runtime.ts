@@ -11,7 +11,7 @@ export const actionLog: Log = {
 }
 
 export function actionInputs(): InputReader {
-  return new InputReader(runnerInputs())
+  return new InputReader(runnerInputs(), secret => core.setSecret(secret))
 }
 
 /**

@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { appendAuditFile, auditRecord, type AuditRecord } from '../../lib/audit.js'
 import { runAnalysis, type AnalysisResult } from '../../lib/canary/analysis.js'
 import { describeIteration } from '../../lib/canary/summary.js'
@@ -135,7 +134,6 @@ async function progressiveCanary(
 
 /** One canary analysis with the gate's settings, logging each iteration. */
 function analyse(gate: CanaryGateInputs, step: string): Promise<AnalysisResult> {
-  if (gate.prometheusToken) core.setSecret(gate.prometheusToken)
   return runAnalysis({
     prometheus: new PrometheusClient({
       url: gate.prometheusUrl,

@@ -122,6 +122,6 @@ export async function getInputs(workspace: string): Promise<RunModelTestsInputs>
     onNoData: inputs.oneOf('on-no-data', ON_NO_DATA, 'fail'),
     comment: inputs.bool('comment', true),
     timeoutMs: inputs.duration('timeout', '60m', { minMs: 1000 }),
-    githubToken: inputs.string('github-token')
+    githubToken: inputs.secret('github-token')
   }
 }

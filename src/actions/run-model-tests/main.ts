@@ -35,7 +35,6 @@ const MAX_ANNOTATIONS = 10
 export async function run(): Promise<void> {
   const context = readRunnerContext()
   const inputs = await getInputs(context.workspace)
-  if (inputs.githubToken) core.setSecret(inputs.githubToken)
 
   const cwd = resolve(context.workspace, inputs.workingDirectory)
   const isDirectory = await stat(cwd).then(

@@ -41,6 +41,6 @@ export function getInputs(): VersionTagInputs {
       hotfix: label('hotfix-label', 'beta')
     },
     createTag: inputs.bool('create-tag', false),
-    githubToken: inputs.string('github-token')
+    githubToken: inputs.secret('github-token')
   }
 }

@@ -11,7 +11,6 @@ import { getInputs } from './inputs.js'
 
 export async function run(): Promise<void> {
   const inputs = getInputs()
-  if (inputs.githubToken) core.setSecret(inputs.githubToken)
   const context = readRunnerContext()
   const git = createGit(context.workspace)
 

@@ -541,7 +541,11 @@ async function measureDrift(
     buckets('canary', render(options.canarySelector)),
     buckets('baseline', render(options.baselineSelector))
   ])
-  const judgement = judgeDriftMetric(spec, { canary, baseline }, context.significance * COUNT_TEST_SHARE)
+  const judgement = judgeDriftMetric(
+    spec,
+    { canary, baseline },
+    context.significance * COUNT_TEST_SHARE
+  )
   return {
     name: spec.name,
     kind: 'drift',

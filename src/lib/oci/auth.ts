@@ -33,8 +33,27 @@ export function parseAuthChallenge(header: string | null): AuthChallenge | undef
   return { scheme, params }
 }
 
+/**
+ * Where credentials derived deep in the registry protocol (a Basic header's base64, a bearer
+ * token a token service issued, a password read from a docker config) are masked the moment they
+ * are made. The library cannot call the runner itself (no @actions/* here); the action installs
+ * core.setSecret once at start. Until then, and in tests, it does nothing.
+ */
+let maskCredential: (secret: string) => void = () => {}
+
+export function setCredentialMask(mask: (secret: string) => void): void {
+  maskCredential = mask
+}
+
+/** Masks a derived credential (ignoring empties, which would mask every blank). */
+export function maskDerived(secret: string | undefined): void {
+  if (secret && secret.length >= 4) maskCredential(secret)
+}
+
 export function basicAuthorization(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+  const encoded = Buffer.from(`${username}:${password}`).toString('base64')
+  maskDerived(encoded)
+  return `Basic ${encoded}`
 }
 
 /** Docker's config keys are host names, URLs, or the legacy Docker Hub index URL. */
@@ -82,15 +101,23 @@ export async function dockerConfigCredentials(
   const wanted = normaliseConfigKey(registry)
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
     if (normaliseConfigKey(key) !== wanted || !entry) continue
-    if (entry.registrytoken) return { token: entry.registrytoken }
+    if (entry.registrytoken) {
+      maskDerived(entry.registrytoken)
+      return { token: entry.registrytoken }
+    }
     if (entry.auth) {
+      maskDerived(entry.auth)
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
-      if (colon > 0)
+      if (colon > 0) {
+        maskDerived(decoded.slice(colon + 1))
         return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+      }
     }
-    if (entry.username && entry.password)
+    if (entry.username && entry.password) {
+      maskDerived(entry.password)
       return { username: entry.username, password: entry.password }
+    }
   }
   return undefined
 }

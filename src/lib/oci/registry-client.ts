@@ -4,6 +4,7 @@ import { silentLog, type Log } from '../log.js'
 import { parseRetryAfter, withRetry, type RetryOptions } from '../retry.js'
 import {
   basicAuthorization,
+  maskDerived,
   describeCredentials,
   parseAuthChallenge,
   type AuthChallenge,
@@ -491,6 +492,7 @@ export class RegistryClient {
     const issued = body.token ?? body.access_token
     if (!issued)
       throw new RegistryHttpError(`The token service of ${this.registry} returned no token`, 502)
+    maskDerived(issued)
     const authorization = `Bearer ${issued}`
     this.tokens.set(scopeKey, authorization)
     return authorization

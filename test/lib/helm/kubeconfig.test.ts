@@ -29,13 +29,54 @@ current-context: prod
 `
 
 describe('kubeconfig input', () => {
-  test('the whole text and every credential in it are masked, not the public parts', () => {
-    const secrets = kubeconfigSecrets(KUBECONFIG)
-    expect(secrets).toEqual([
-      KUBECONFIG.trim(),
-      'eyJhbGciOiJSUzI1NiJ9.secret-token',
-      'S0VZS0VZS0VZ'
-    ])
+  test('every credential in it is found, not the public parts', () => {
+    expect(kubeconfigSecrets(KUBECONFIG).sort()).toEqual(
+      ['eyJhbGciOiJSUzI1NiJ9.secret-token', 'S0VZS0VZS0VZ'].sort()
+    )
+  })
+
+  test("an exec plugin's env values (cloud credentials) are secrets too", () => {
+    const exec = `apiVersion: v1
+kind: Config
+clusters:
+  - name: prod
+    cluster: { server: 'https://eks.example.com' }
+users:
+  - name: eks
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: aws
+        args: [eks, get-token, --cluster-name, prod]
+        env:
+          - name: AWS_ACCESS_KEY_ID
+            value: AKIAEXAMPLEKEY123
+          - name: AWS_SECRET_ACCESS_KEY
+            value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+contexts:
+  - name: prod
+    context: { cluster: prod, user: eks }
+current-context: prod
+`
+    const secrets = kubeconfigSecrets(exec)
+    expect(secrets).toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')
+    expect(secrets).toContain('AKIAEXAMPLEKEY123')
+    expect(secrets).not.toContain('AWS_SECRET_ACCESS_KEY')
+    expect(secrets).not.toContain('get-token')
+  })
+
+  test('a JSON kubeconfig (valid for kubectl and Helm) is accepted and its secrets found', async () => {
+    const json = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://k8s.example.com' } }],
+      users: [{ name: 'u', user: { token: 'json-secret-token' } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'c'
+    })
+    expect(kubeconfigSecrets(json)).toEqual(['json-secret-token'])
+    const path = await writeKubeconfig(mkdtempSync(join(tmpdir(), 'runner-temp-')), json)
+    expect(existsSync(path)).toBe(true)
   })
 
   test('written 0600 under RUNNER_TEMP, used through KUBECONFIG, removed only if ours', async () => {
