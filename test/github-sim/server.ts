@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { handleAdmin, handleDownload } from './admin.js'
 import { Faults } from './faults.js'
-import { GitHubError, type HandlerContext, type SimResponse } from './http.js'
+import { GitHubError, ok, type HandlerContext, type SimResponse } from './http.js'
 import {
   githubDescription,
   type OpenApiDescription,
@@ -171,6 +171,10 @@ async function answerApi(
   if (options.tokens && !options.tokens.includes(token))
     return error(new GitHubError(401, 'Bad credentials'))
 
+  // GraphQL is outside the REST description; the simulator answers the one query the suite
+  // asks (who the token is) and refuses any other loudly.
+  if (method === 'POST' && url.pathname === '/graphql') return answerGraphql(body, token, options)
+
   const isUpload = url.pathname.startsWith(`${UPLOADS_PREFIX}/`)
   const apiPath = isUpload ? url.pathname.slice(UPLOADS_PREFIX.length) : url.pathname
   const match = description.match(method, apiPath)
@@ -238,6 +242,15 @@ async function answerApi(
   const problems = checkAnswer(description, operation, answer)
   if (problems.length > 0) violation('response', operation.operationId, problems)
   return answer
+}
+
+function answerGraphql(body: Buffer, token: string, options: GitHubSimulatorOptions): SimResponse {
+  const { query } = JSON.parse(body.toString('utf8') || '{}') as { query?: string }
+  if (!/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(query ?? ''))
+    return error(
+      new GitHubError(400, `the GitHub simulator answers only { viewer { login } }; got ${query}`)
+    )
+  return ok({ data: { viewer: { login: options.users?.[token] ?? 'github-actions[bot]' } } })
 }
 
 /**

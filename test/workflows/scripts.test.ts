@@ -342,8 +342,13 @@ describe('pr-checks.yml: the one comment', () => {
     const bodyFile = join(stubs, 'body.md')
     writeFileSync(bodyFile, '<!-- mlops-actions:pr-checks -->\nnew report')
     answer('GET', `repos/${REPOSITORY}/issues/7/comments`, [
-      { id: 41, body: 'LGTM' },
-      { id: 42, body: '<!-- mlops-actions:pr-checks -->\nold report' }
+      { id: 40, user: { login: 'mallory' }, body: '<!-- mlops-actions:pr-checks -->\nfake' },
+      { id: 41, user: { login: 'octocat' }, body: 'LGTM' },
+      {
+        id: 42,
+        user: { login: 'github-actions[bot]' },
+        body: '<!-- mlops-actions:pr-checks -->\nold report'
+      }
     ])
     answer('PATCH', `repos/${REPOSITORY}/issues/comments/42`, {})
     const step = runWorkflowStep(PR_CHECKS, 'comment', 'upsert', {
@@ -359,10 +364,14 @@ describe('pr-checks.yml: the one comment', () => {
     expect(readFileSync(join(stubs, 'last-body'), 'utf8')).toContain('new report')
   })
 
-  test('creates the comment the first time', () => {
+  test('creates the comment the first time, whoever else posted the marker', () => {
     const bodyFile = join(stubs, 'body.md')
     writeFileSync(bodyFile, '<!-- mlops-actions:pr-checks -->\nreport')
-    answer('GET', `repos/${REPOSITORY}/issues/7/comments`, [{ id: 41, body: 'LGTM' }])
+    // Someone else posting the marker first does not stop the report or get it written for them.
+    answer('GET', `repos/${REPOSITORY}/issues/7/comments`, [
+      { id: 41, user: { login: 'octocat' }, body: 'LGTM' },
+      { id: 43, user: { login: 'mallory' }, body: '<!-- mlops-actions:pr-checks -->\nfake' }
+    ])
     answer('POST', `repos/${REPOSITORY}/issues/7/comments`, {})
     const step = runWorkflowStep(PR_CHECKS, 'comment', 'upsert', {
       ...stubEnv(),

@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { runCommand } from '../../lib/command.js'
 import { UserError, errorMessage } from '../../lib/errors.js'
 import { createGitHubClient, httpStatus } from '../../lib/github/client.js'
-import { markerFor, upsertStickyComment } from '../../lib/github/pr-comment.js'
+import { markerFor, tokenLogin, upsertStickyComment } from '../../lib/github/pr-comment.js'
 import {
   fetchEnvironmentBaseline,
   fetchReleaseBaseline,
@@ -187,7 +187,8 @@ async function commentOnPullRequest(
       repo: context.repo,
       issueNumber: pullRequest,
       marker: COMMENT_MARKER,
-      body: markdown
+      body: markdown,
+      author: await tokenLogin(github)
     })
     core.info(`Pull request comment ${result.action}: ${result.url}`)
   } catch (error) {

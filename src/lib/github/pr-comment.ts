@@ -3,7 +3,7 @@
  * the first time and edited in place afterwards, so every push updates the same comment instead
  * of adding one. Each action passes its own marker, so several actions can keep a comment each.
  */
-import type { GitHubClient } from './client.js'
+import { httpStatus, type GitHubClient } from './client.js'
 
 export interface StickyCommentOptions {
   owner: string
@@ -13,6 +13,11 @@ export interface StickyCommentOptions {
   marker: string
   /** The visible Markdown; the marker is added in front of it. */
   body: string
+  /**
+   * The login of the token's own user (tokenLogin): only its comments are ours. Anyone can post
+   * the marker; matching any author would let them take the report over or suppress it.
+   */
+  author: string
 }
 
 export interface StickyCommentResult {
@@ -47,7 +52,8 @@ export async function upsertStickyComment(
     per_page: 100
   })) {
     for (const comment of page.data)
-      if (comment.body?.includes(marker)) ours.push({ id: comment.id })
+      if (comment.body?.includes(marker) && sameLogin(comment.user?.login, options.author))
+        ours.push({ id: comment.id })
   }
 
   const [keep, ...duplicates] = ours
@@ -70,6 +76,28 @@ export async function upsertStickyComment(
     url: updated.data.html_url,
     removed: duplicates.map(d => d.id)
   }
+}
+
+/** The GitHub App bot of GITHUB_TOKEN, which is what GraphQL's viewer names for it. */
+export const ACTIONS_BOT = 'github-actions[bot]'
+
+/**
+ * Who the token acts as: `GET /user` for a user's token; an installation token (GITHUB_TOKEN, a
+ * GitHub App) gets 403 there, and GraphQL's `viewer` names its bot (`github-actions[bot]`).
+ */
+export async function tokenLogin(github: GitHubClient): Promise<string> {
+  try {
+    return (await github.rest.users.getAuthenticated()).data.login
+  } catch (error) {
+    const status = httpStatus(error)
+    if (status !== 401 && status !== 403 && status !== 404) throw error
+  }
+  const answer = await github.graphql<{ viewer: { login: string } }>('query { viewer { login } }')
+  return answer.viewer.login
+}
+
+function sameLogin(login: string | undefined, author: string): boolean {
+  return login !== undefined && login.toLowerCase() === author.toLowerCase()
 }
 
 function fitComment(body: string): string {

@@ -6,6 +6,7 @@ import { deploymentRoutes } from './deployments.js'
 import { gitRoutes } from './git.js'
 import { releaseRoutes } from './releases.js'
 import { repositoryRoutes } from './repository.js'
+import { userRoutes } from './users.js'
 
 export const handlers: Record<string, Handler> = {
   ...gitRoutes,
@@ -13,5 +14,6 @@ export const handlers: Record<string, Handler> = {
   ...commentRoutes,
   ...checkRoutes,
   ...releaseRoutes,
-  ...repositoryRoutes
+  ...repositoryRoutes,
+  ...userRoutes
 }

@@ -1,5 +1,5 @@
 /** The sticky pull-request comment against the GitHub API simulator. */
-import { markerFor, upsertStickyComment } from '../../../src/lib/github/pr-comment.js'
+import { markerFor, tokenLogin, upsertStickyComment } from '../../../src/lib/github/pr-comment.js'
 import { startGitHubSimulator, type GitHubSimulator } from '../../github-sim/index.js'
 import { OWNER, REPO, client } from '../model-tests/github-fixtures.js'
 
@@ -20,7 +20,8 @@ const options = (body: string, issueNumber = 7) => ({
   repo: REPO,
   issueNumber,
   marker: MARKER,
-  body
+  body,
+  author: 'github-actions[bot]'
 })
 
 test('creates the comment once, then edits it in place', async () => {
@@ -63,6 +64,31 @@ test('two runs that raced to create it are brought back to one comment', async (
   const result = await upsertStickyComment(await client(sim), options('run C'))
   expect(result).toMatchObject({ action: 'updated', id: keep.id, removed: [extra.id] })
   expect(sim.state.comments(FULL_NAME, 7).map(c => c.body)).toEqual([`${MARKER}\nrun C`])
+})
+
+test("someone else's comment with the marker is neither taken over nor able to suppress the report", async () => {
+  const planted = sim.state.addComment(FULL_NAME, 7, `${MARKER}\nfake: all tests passed`, 'mallory')
+  const result = await upsertStickyComment(await client(sim), options('the real report'))
+  expect(result.action).toBe('created')
+  const comments = sim.state.comments(FULL_NAME, 7)
+  expect(comments.find(c => c.id === planted.id)?.body).toBe(`${MARKER}\nfake: all tests passed`)
+  expect(comments.find(c => c.id === result.id)).toMatchObject({
+    user: 'github-actions[bot]',
+    body: `${MARKER}\nthe real report`
+  })
+})
+
+test('the token names its own user: GET /user for a person, GraphQL viewer for the Actions bot', async () => {
+  expect(await tokenLogin(await client(sim))).toBe('github-actions[bot]')
+  const requests = sim.state.requests.map(r => [r.method, r.path, r.status])
+  expect(requests).toEqual([
+    ['GET', '/user', 403],
+    ['POST', '/graphql', 200]
+  ])
+  await sim.stop()
+  sim = await startGitHubSimulator({ users: { ghp_person: 'octocat' } })
+  const person = await client(sim, 'ghp_person')
+  expect(await tokenLogin(person)).toBe('octocat')
 })
 
 test("a body over GitHub's limit is cut, keeping the marker", async () => {

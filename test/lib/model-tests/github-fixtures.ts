@@ -10,8 +10,8 @@ export const REPO = 'model-repo'
 export const SHA = 'a'.repeat(40)
 
 /** The client the action uses (with its throttling: writes are spaced a second apart). */
-export function client(sim: GitHubSimulator): Promise<GitHubClient> {
-  return createGitHubClient({ token: 'ghs_test', baseUrl: sim.url, retries: 0 })
+export function client(sim: GitHubSimulator, token = 'ghs_test'): Promise<GitHubClient> {
+  return createGitHubClient({ token, baseUrl: sim.url, retries: 0 })
 }
 
 /** A bare client for seeding: no throttling, so setting up a test does not wait. */
