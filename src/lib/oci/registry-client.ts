@@ -89,6 +89,8 @@ export class RegistryClient {
   private readonly fetchImpl: typeof fetch
   private readonly retry: RetryOptions
   private readonly log: Log
+  /** Credentials and tokens belong to this origin only (per-host auth, as containerd keeps it). */
+  private readonly origin: string
   private readonly tokens = new Map<string, string>()
   private basic: string | undefined
 
@@ -96,6 +98,7 @@ export class RegistryClient {
     this.registry = options.registry
     const host = options.registry === 'docker.io' ? 'registry-1.docker.io' : options.registry
     this.baseUrl = `${options.insecure ? 'http' : 'https'}://${host}`
+    this.origin = new URL(this.baseUrl).origin
     this.credentials = options.credentials
     this.fetchImpl = options.fetch ?? fetch
     this.retry = options.retry ?? {}
@@ -359,13 +362,14 @@ export class RegistryClient {
     const minChunk = Number(response.headers.get('oci-chunk-min-length') ?? 0) || 0
     const scopes = [pushScope(repository)]
     return new BlobUpload(
-      new URL(location, this.baseUrl).toString(),
+      this.target(location),
       minChunk,
       (method, url, spec) => this.request(method, url, { ...spec, scopes }),
       this.registry,
       (method, url, headers, body) => {
-        // The session was opened with these credentials a moment ago: reuse its answer.
-        const authorization = this.tokens.get(scopeKeyOf(scopes)) ?? this.basic
+        // The session was opened with these credentials a moment ago: reuse its answer, on the
+        // registry's own origin only.
+        const authorization = this.credentialFor(this.target(url), scopeKeyOf(scopes))
         this.log.debug(`${method} ${url} (streamed)`)
         return streamRequest(
           url,
@@ -398,7 +402,7 @@ export class RegistryClient {
 
   /** One request with auth, retried on transient failures; statuses outside `accept` throw. */
   async request(method: string, pathOrUrl: string, spec: RequestSpec): Promise<Response> {
-    const url = new URL(pathOrUrl, this.baseUrl).toString()
+    const url = this.target(pathOrUrl)
     return withRetry(
       async () => {
         const response = await this.authorised(method, url, spec)
@@ -434,9 +438,12 @@ export class RegistryClient {
         redirect: 'follow'
       } as RequestInit)
     }
-    const known = this.tokens.get(scopeKey) ?? this.basic
+    const known = this.credentialFor(url, scopeKey)
     const first = await send(known)
     if (first.status !== 401) return first
+    // Another origin (an upload Location or a Link on another host) asking for credentials does
+    // not get the registry's: its 401 stands.
+    if (new URL(url).origin !== this.origin) return first
     const challenge = parseAuthChallenge(first.headers.get('www-authenticate'))
     await drain(first, undefined)
     if (!challenge) return send(known)
@@ -444,6 +451,27 @@ export class RegistryClient {
     if (authorization === undefined || authorization === known) return send(known)
     this.tokens.set(scopeKey, authorization)
     return send(authorization)
+  }
+
+  /**
+   * A URL the registry named (a Location, a Link, a token realm), resolved against the registry.
+   * From an https registry, anything but https is refused: following it would send the upload,
+   * and perhaps credentials, in clear text (a TLS-terminating proxy writing http:// Locations).
+   */
+  private target(pathOrUrl: string): string {
+    const url = new URL(pathOrUrl, this.baseUrl)
+    if (this.baseUrl.startsWith('https:') && url.protocol !== 'https:') {
+      throw new UserError(
+        `Registry ${this.registry} pointed to ${url.protocol}//${url.host}${url.pathname}, which is not https: refusing to leave TLS for it.`
+      )
+    }
+    return url.toString()
+  }
+
+  /** The Authorization for `url`: the registry's credentials on its own origin, none elsewhere. */
+  private credentialFor(url: string, scopeKey: string): string | undefined {
+    if (new URL(url).origin !== this.origin) return undefined
+    return this.tokens.get(scopeKey) ?? this.basic
   }
 
   /** The Authorization header that answers a challenge, or undefined when we have nothing. */
@@ -464,7 +492,7 @@ export class RegistryClient {
       throw new UserError(
         `Registry ${this.registry} asked for a bearer token without saying where to get one.`
       )
-    const tokenUrl = new URL(realm, this.baseUrl)
+    const tokenUrl = new URL(this.target(realm))
     if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service)
     for (const scope of new Set([...(challenge.params.scope?.split(' ') ?? []), ...scopes])) {
       if (scope) tokenUrl.searchParams.append('scope', scope)
