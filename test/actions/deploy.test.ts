@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { runCommand } from '../../src/lib/command.js'
 import { PYTHON, pythonEnv, MODEL_REPO } from '../examples/model-repo.js'
 import { startGitHubSimulator, type GitHubSimulator } from '../github-sim/index.js'
-import { runActionBundle, type ActionRun } from '../harness/run-action.js'
+import { runActionBundle, type ActionRun, type RunActionOptions } from '../harness/run-action.js'
 import { startK8sSimulator, type K8sSimulator } from '../k8s-sim/simulator.js'
 import { pushBusyboxBase } from '../support/base-images.js'
 import { GitRepo } from '../support/git-repo.js'
@@ -102,9 +102,11 @@ afterAll(async () => {
 function deploy(
   digest: string,
   version: string,
-  inputs: Record<string, string> = {}
+  inputs: Record<string, string> = {},
+  cancel?: RunActionOptions['cancel']
 ): Promise<ActionRun> {
   return runActionBundle('deploy', {
+    ...(cancel ? { cancel } : {}),
     inputs: {
       release: 'model',
       chart: CHART,
@@ -210,6 +212,36 @@ test('a drifted model is caught by the gate: the canary is removed, stable is un
     'rollback:rolled-back:1.2.0'
   ])
   expect(run.summary).toContain('Rolled back the canary')
+}, 180_000)
+
+test('a deploy cancelled mid-analysis leaves no canary: the post step removes it and records why', async () => {
+  const before = statuses(k8s, 'prod', 'model')
+  const run = await deploy(
+    images.v1 as string,
+    '1.3.0',
+    {},
+    {
+      // Cancelled while the gate judges the first step, as a run cancelled by hand or a job
+      // timeout would be: the canary is live at 20% of the traffic.
+      when: stdout => stdout.includes('Step 1/2: Iteration 1/2')
+    }
+  )
+  expect(run.exitCode).not.toBe(0)
+  expect(run.post?.exitCode).toBe(0)
+  expect(run.post?.warnings[0]).toContain('ended with its canary in flight')
+  expect(k8s.releases('prod', 'model-canary')).toEqual([])
+  expect(statuses(k8s, 'prod', 'model')).toEqual(before)
+  expect(liveDigest()).toBe(images.v2)
+  const deployment = github.state.deployments('acme/model-repo').at(-1)
+  expect(deployment?.statuses.map(s => s.state)).toEqual(['in_progress', 'failure'])
+  const last = JSON.parse(readFileSync(auditFile(), 'utf8').trim().split('\n').at(-1) as string)
+  expect(last).toMatchObject({
+    action: 'rollback',
+    outcome: 'rolled-back',
+    version: '1.3.0',
+    reason: 'cancelled'
+  })
+  expect(run.post?.summary).toContain('Canary removed after cancellation')
 }, 180_000)
 
 test.each([

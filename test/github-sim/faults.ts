@@ -16,6 +16,8 @@ export type FaultSpec = Matching &
     | { type: 'secondary-rate-limit'; retryAfter?: number }
     | { type: 'primary-rate-limit'; status?: 403 | 429; resetAfterSeconds?: number }
     | { type: 'delay'; ms: number }
+    /** The write is applied, then the answer is lost: the client sees a 502 (a proxy timeout). */
+    | { type: 'lost-response' }
   )
 
 export interface FiredFault {
@@ -29,6 +31,8 @@ export interface FaultOutcome {
   delayMs: number
   /** Answer with this instead of the real handler. */
   response?: SimResponse
+  /** The handler runs first (its change is kept), then `response` replaces its answer. */
+  afterHandler?: boolean
   name?: string
 }
 
@@ -71,6 +75,7 @@ export class Faults {
       } else {
         outcome.response = failure(entry.spec, requestId)
         outcome.name = type
+        if (entry.spec.type === 'lost-response') outcome.afterHandler = true
       }
     }
     return outcome
@@ -119,6 +124,8 @@ function failure(spec: Exclude<FaultSpec, { type: 'delay' }>, requestId: string)
         }
       }
     }
+    case 'lost-response':
+      return { status: 502, headers, body: { message: 'Server Error', status: '502' } }
     default:
       return {
         status: spec.status,

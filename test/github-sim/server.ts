@@ -132,13 +132,19 @@ async function serve(exchange: Exchange): Promise<void> {
 
   const fault = faults.take(method, url.pathname, requestId)
   if (fault.delayMs > 0) await new Promise(resolve => setTimeout(resolve, fault.delayMs))
-  if (fault.response) {
+  if (fault.response && !fault.afterHandler) {
     record.status = fault.response.status
     record.fault = fault.name
     return send(response, fault.response, requestId)
   }
 
   const answer = await answerApi(exchange, method, url, body, token, record)
+  if (fault.response) {
+    // The change is made, the answer lost: what a client must survive without doing it twice.
+    record.status = fault.response.status
+    record.fault = fault.name
+    return send(response, fault.response, requestId)
+  }
   record.status = answer.status
   return send(response, answer, requestId)
 }

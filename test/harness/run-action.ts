@@ -49,6 +49,12 @@ export interface RunActionOptions {
   /** Run the `post:` step after the main step when the action has one (default true). */
   post?: boolean
   timeoutMs?: number
+  /**
+   * Cancels the main step as the runner does when the run is cancelled or the step times out:
+   * SIGINT once `when` is true of what it printed so far, SIGTERM 7.5 s later if it still runs;
+   * the post step runs afterwards (post-if: always()).
+   */
+  cancel?: { when: (stdout: string) => boolean }
 }
 
 interface ActionMetadata {
@@ -124,7 +130,8 @@ export async function runActionBundle(
     env,
     dir,
     'main',
-    options.timeoutMs
+    options.timeoutMs,
+    options.cancel
   )
   const result: ActionRun = main
   if (metadata.runs.post && options.post !== false) {
@@ -158,7 +165,8 @@ async function runStep(
   env: Record<string, string>,
   dir: string,
   step: string,
-  timeoutMs = 120_000
+  timeoutMs = 120_000,
+  cancel?: RunActionOptions['cancel']
 ): Promise<StepResult> {
   if (!existsSync(script)) throw new Error(`${script} does not exist: run npm run bundle`)
   const files = {
@@ -176,11 +184,21 @@ async function runStep(
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', chunk => (stdout += chunk))
+  let cancelled = false
+  let terminate: NodeJS.Timeout | undefined
+  child.stdout.on('data', chunk => {
+    stdout += chunk
+    if (cancel && !cancelled && cancel.when(stdout)) {
+      cancelled = true
+      child.kill('SIGINT')
+      terminate = setTimeout(() => child.kill('SIGTERM'), 7500)
+    }
+  })
   child.stderr.on('data', chunk => (stderr += chunk))
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
   const exitCode: number = await new Promise(done => child.on('close', code => done(code ?? 137)))
   clearTimeout(timer)
+  clearTimeout(terminate)
   const commands = parseCommands(stdout)
   return {
     exitCode,

@@ -14,12 +14,18 @@ export async function writeStepKubeconfig(runnerTemp: string, text: string): Pro
 
 /**
  * The entry of an action that takes a kubeconfig: one bundle serves the main step and the post
- * step (`post-if: always()`), which removes the kubeconfig file even when the main step failed.
+ * step (`post-if: always()`), which removes the kubeconfig file even when the main step failed
+ * or was cancelled. `finishInPost` runs first, while the kubeconfig is still there (the front
+ * door removes a canary a cancelled step left behind).
  */
-export async function runWithKubeconfigCleanup(main: () => Promise<void>): Promise<void> {
+export async function runWithKubeconfigCleanup(
+  main: () => Promise<void>,
+  finishInPost?: (kubeconfigPath: string | undefined) => Promise<void>
+): Promise<void> {
   if (core.getState('isPost') === 'true') {
+    const path = core.getState(KUBECONFIG_STATE) || undefined
+    if (finishInPost) await runPost(() => finishInPost(path))
     await runPost(async () => {
-      const path = core.getState(KUBECONFIG_STATE)
       if (path) {
         await removeKubeconfig(path)
         core.info('Removed the kubeconfig file written for this step.')

@@ -174,6 +174,7 @@ function describeOutcome(outcome: DeployOutcome): string {
 }
 
 export interface OpenDeployment {
+  id: number
   finish(state: DeploymentState, description: string): Promise<number>
 }
 
@@ -221,6 +222,7 @@ export async function openDeployment(
   const autoInactive =
     override?.autoInactive ?? !(inputs.strategy === 'canary' && inputs.action !== 'promote')
   return {
+    id,
     finish: async (state, description) => {
       await bestEffort(actionLog, `set GitHub deployment ${id} to ${state}`, () =>
         setDeploymentState(github, target, id, state, description, autoInactive)

@@ -1,4 +1,5 @@
 import { runWithKubeconfigCleanup } from '../common/kubeconfig-step.js'
+import { cleanUpCancelledCanary } from './cancelled-canary.js'
 import { run } from './main.js'
 
-await runWithKubeconfigCleanup(run)
+await runWithKubeconfigCleanup(run, cleanUpCancelledCanary)

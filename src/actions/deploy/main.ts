@@ -18,6 +18,7 @@ import {
   type OpenDeployment
 } from '../deploy-helm/main.js'
 import { getInputs, type DeployInputs } from './inputs.js'
+import { markCanaryInFlight } from './cancelled-canary.js'
 import { progressiveSummary, type StepReport } from './summary.js'
 
 /**
@@ -51,7 +52,7 @@ async function progressiveCanary(
   started: Date,
   stableRevision: number
 ): Promise<void> {
-  const { deploy, gate, stepWeights } = inputs
+  const { deploy } = inputs
   const fields = { ...(await auditFields(deploy, context)), strategy: 'canary' }
   const github = await openDeployment(
     deploy,
@@ -60,6 +61,29 @@ async function progressiveCanary(
     // One deployment for the whole rollout: it ends as stable, so it replaces the previous one.
     { task: 'deploy:progressive-canary', autoInactive: true }
   )
+  // Until the rollout ends either way, a cancelled step leaves this for the post step to finish.
+  markCanaryInFlight({
+    stableRevision,
+    started: started.toISOString(),
+    deploymentId: github?.id ?? null
+  })
+  try {
+    await rollOut(inputs, context, deps, started, stableRevision, fields, github)
+  } finally {
+    markCanaryInFlight(undefined)
+  }
+}
+
+async function rollOut(
+  inputs: Required<DeployInputs>,
+  context: RunnerContext,
+  deps: HelmDeps,
+  started: Date,
+  stableRevision: number,
+  fields: Awaited<ReturnType<typeof auditFields>>,
+  github: OpenDeployment | undefined
+): Promise<void> {
+  const { deploy, gate, stepWeights } = inputs
   const request = deployRequest(deploy, context)
   const steps: StepReport[] = []
   let analysis: AnalysisResult | undefined

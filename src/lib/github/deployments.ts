@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../audit.js'
 import type { Log } from '../log.js'
 import type { GitHubClient } from './client.js'
+import { createOnce } from './create-once.js'
 
 export interface Repository {
   owner: string
@@ -53,7 +54,7 @@ export async function startDeployment(
   request: DeploymentRequest
 ): Promise<number> {
   const kind = environmentKind(request.environment)
-  const created = await github.rest.repos.createDeployment({
+  const parameters = {
     owner: request.owner,
     repo: request.repo,
     ref: request.ref,
@@ -65,14 +66,41 @@ export async function startDeployment(
     required_contexts: [],
     transient_environment: kind.transient,
     production_environment: kind.production
-  })
-  const id = (created.data as { id?: number }).id
-  if (typeof id !== 'number')
-    throw new Error(
-      `GitHub did not create the deployment: ${JSON.stringify(created.data).slice(0, 200)}`
-    )
+  }
+  const id = await createOnce(
+    async () => {
+      const created = await github.rest.repos.createDeployment({
+        ...parameters,
+        request: { retries: 0 }
+      })
+      const made = (created.data as { id?: number }).id
+      if (typeof made !== 'number')
+        throw new Error(
+          `GitHub did not create the deployment: ${JSON.stringify(created.data).slice(0, 200)}`
+        )
+      return made
+    },
+    () => findCreatedDeployment(github, request)
+  )
   await setDeploymentState(github, request, id, 'in_progress', request.description)
   return id
+}
+
+/** The Deployment this request created, if a create whose answer was lost went through. */
+async function findCreatedDeployment(
+  github: GitHubClient,
+  request: DeploymentRequest
+): Promise<number | undefined> {
+  const { data } = await github.rest.repos.listDeployments({
+    owner: request.owner,
+    repo: request.repo,
+    environment: request.environment,
+    task: request.task,
+    per_page: 30
+  })
+  // The payload holds this run's audit record, with its start time: it names our request.
+  const sent = JSON.stringify(request.payload)
+  return data.find(d => JSON.stringify(d.payload) === sent)?.id
 }
 
 export async function setDeploymentState(

@@ -4,6 +4,7 @@
  * of adding one. Each action passes its own marker, so several actions can keep a comment each.
  */
 import { httpStatus, type GitHubClient } from './client.js'
+import { createOnce } from './create-once.js'
 
 export interface StickyCommentOptions {
   owner: string
@@ -58,13 +59,20 @@ export async function upsertStickyComment(
 
   const [keep, ...duplicates] = ours
   if (!keep) {
-    const created = await github.rest.issues.createComment({
-      owner,
-      repo,
-      issue_number: issueNumber,
-      body
-    })
-    return { action: 'created', id: created.data.id, url: created.data.html_url, removed: [] }
+    const created = await createOnce(
+      async () => {
+        const made = await github.rest.issues.createComment({
+          owner,
+          repo,
+          issue_number: issueNumber,
+          body,
+          request: { retries: 0 }
+        })
+        return { id: made.data.id, url: made.data.html_url }
+      },
+      () => findOurs(github, options)
+    )
+    return { action: 'created', ...created, removed: [] }
   }
   const updated = await github.rest.issues.updateComment({ owner, repo, comment_id: keep.id, body })
   for (const duplicate of duplicates) {
@@ -76,6 +84,23 @@ export async function upsertStickyComment(
     url: updated.data.html_url,
     removed: duplicates.map(d => d.id)
   }
+}
+
+/** Our comment, if a create whose answer was lost went through: the newest with our marker. */
+async function findOurs(
+  github: GitHubClient,
+  options: StickyCommentOptions
+): Promise<{ id: number; url: string } | undefined> {
+  const comments = await github.paginate(github.rest.issues.listComments, {
+    owner: options.owner,
+    repo: options.repo,
+    issue_number: options.issueNumber,
+    per_page: 100
+  })
+  const found = comments
+    .filter(c => c.body?.includes(options.marker) && sameLogin(c.user?.login, options.author))
+    .at(-1)
+  return found ? { id: found.id, url: found.html_url } : undefined
 }
 
 /** The GitHub App bot of GITHUB_TOKEN, which is what GraphQL's viewer names for it. */

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { sha256Digest } from '../../../src/lib/oci/digest.js'
 import { RegistryClient } from '../../../src/lib/oci/registry-client.js'
@@ -12,12 +18,10 @@ interface Seen {
   headers: IncomingHttpHeaders
 }
 
+type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void
+
 function listen(
-  handler: (
-    req: Parameters<Parameters<typeof createServer>[0]>[0],
-    res: Parameters<Parameters<typeof createServer>[0]>[1],
-    seen: Seen[]
-  ) => void
+  handler: Handler
 ): Promise<{ server: Server; url: string; host: string; seen: Seen[] }> {
   const seen: Seen[] = []
   const server = createServer((req, res) => {
