@@ -10,7 +10,8 @@ const SUITES = [
   ['version-tag', 'version-tag.mjs', []],
   ['oci-push', 'oci-push.mjs', []],
   ['helm-overhead', 'helm-overhead.mjs', []],
-  ['judge-quality', 'judge-quality.mjs', ['--sweep']]
+  ['judge-quality', 'judge-quality.mjs', ['--sweep']],
+  ['http-timeouts', 'http-timeouts.mjs', []]
 ]
 
 const wanted = process.argv.slice(2)

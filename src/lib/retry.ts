@@ -14,6 +14,17 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void
   sleep?: (ms: number) => Promise<void>
   random?: () => number
+  /**
+   * A bound on the whole loop, attempts and waits together: no retry starts that would begin
+   * after it, and the last error says the deadline was reached.
+   */
+  deadlineMs?: number
+  now?: () => number
+}
+
+/** The last error of a retry loop that ran out of time; the cause is the error itself. */
+export class RetryDeadlineError extends Error {
+  override name = 'RetryDeadlineError'
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -30,8 +41,11 @@ export async function withRetry<T>(
     delayFor,
     onRetry,
     sleep: wait = sleep,
-    random = Math.random
+    random = Math.random,
+    deadlineMs,
+    now = Date.now
   } = options
+  const started = now()
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation(attempt)
@@ -44,6 +58,13 @@ export async function withRetry<T>(
         asked !== undefined
           ? Math.min(asked, maxDelayMs * 6)
           : Math.round(backoff * (0.5 + random() / 2))
+      if (deadlineMs !== undefined && now() - started + delay >= deadlineMs) {
+        const message = error instanceof Error ? error.message : String(error)
+        throw new RetryDeadlineError(
+          `${message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: the ${Math.round(deadlineMs / 1000)} s deadline for this operation was reached)`,
+          { cause: error }
+        )
+      }
       onRetry?.(error, attempt, delay)
       await wait(delay)
     }

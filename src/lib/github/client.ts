@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest'
 import { UserError } from '../errors.js'
+import { DEFAULT_HTTP_TIMEOUTS, fetchWithTimeouts, type HttpTimeouts } from '../http-timeouts.js'
 
 export type GitHubClient = Octokit
 
@@ -10,6 +11,8 @@ export interface GitHubClientOptions {
   log?: { warning(message: string): void; debug?(message: string): void }
   /** Retries of 5xx and rate-limited requests before giving up. */
   retries?: number
+  /** Per-request bounds (http-timeouts.ts): GitHub calls never wait undici's 300 s. */
+  timeouts?: HttpTimeouts
 }
 
 /**
@@ -43,6 +46,8 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'mlops-actions',
+    // A bounded wait per request; the retry plugin's bounded count makes the whole loop bounded.
+    request: { fetch: fetchWithTimeouts(fetch, options.timeouts ?? DEFAULT_HTTP_TIMEOUTS) },
     // The retry plugin's own option: a `request.retries` default would also make it retry 404s.
     // 429 is left to the throttling plugin, which honours x-ratelimit-reset and retry-after.
     retry: { retries, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { UserError } from '../errors.js'
 import { silentLog, type Log } from '../log.js'
 import { parseRetryAfter, withRetry, type RetryOptions } from '../retry.js'
+import { DEFAULT_HTTP_TIMEOUTS, fetchWithTimeouts, type HttpTimeouts } from '../http-timeouts.js'
 import {
   basicAuthorization,
   maskDerived,
@@ -36,7 +37,12 @@ export interface RegistryClientOptions {
   log?: Log
   /** Size of each PATCH of a chunked upload; raised to the registry's OCI-Chunk-Min-Length. */
   chunkSize?: number
+  /** Per-request bounds (http-timeouts.ts); every retry loop also has a total deadline. */
+  timeouts?: HttpTimeouts
 }
+
+/** The longest one registry operation (with its retries) may take before it fails, reported. */
+export const REGISTRY_OPERATION_DEADLINE_MS = 10 * 60_000
 
 export type { RequestSpec }
 
@@ -87,6 +93,7 @@ export class RegistryClient {
   readonly chunkSize: number
   private readonly credentials: RegistryCredentials | undefined
   private readonly fetchImpl: typeof fetch
+  private readonly timeouts: HttpTimeouts
   private readonly retry: RetryOptions
   private readonly log: Log
   /** Credentials and tokens belong to this origin only (per-host auth, as containerd keeps it). */
@@ -100,7 +107,8 @@ export class RegistryClient {
     this.baseUrl = `${options.insecure ? 'http' : 'https'}://${host}`
     this.origin = new URL(this.baseUrl).origin
     this.credentials = options.credentials
-    this.fetchImpl = options.fetch ?? fetch
+    this.timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS
+    this.fetchImpl = fetchWithTimeouts(options.fetch ?? fetch, this.timeouts)
     this.retry = options.retry ?? {}
     this.log = options.log ?? silentLog
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK
@@ -375,7 +383,8 @@ export class RegistryClient {
           url,
           method,
           { ...headers, ...(authorization ? { authorization } : {}) },
-          body
+          body,
+          this.timeouts
         )
       }
     )
@@ -390,6 +399,7 @@ export class RegistryClient {
 
   private retryOptions(): RetryOptions {
     return {
+      deadlineMs: REGISTRY_OPERATION_DEADLINE_MS,
       retryable: isRetryableRegistryError,
       delayFor: error => (error instanceof RegistryHttpError ? error.retryAfterMs : undefined),
       onRetry: (error, attempt, delay) =>

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { DEFAULT_HTTP_TIMEOUTS, HttpTimeoutError, type HttpTimeouts } from '../http-timeouts.js'
 
 /**
  * One HTTP request with a streamed body of unknown length (chunked transfer encoding), with
@@ -13,7 +14,8 @@ export function streamRequest(
   url: string,
   method: string,
   headers: Record<string, string>,
-  body: AsyncIterable<Buffer>
+  body: AsyncIterable<Buffer>,
+  timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const target = new URL(url)
@@ -35,6 +37,15 @@ export function streamRequest(
     request.on('error', error => {
       if (!answered) reject(error)
     })
+    // A socket idle in both directions (a peer that stopped reading or never answers) fails the
+    // upload with a timeout, which is retried like a reset, instead of hanging the deploy.
+    request.setTimeout(timeouts.idleMs, () =>
+      request.destroy(
+        new HttpTimeoutError(
+          `${method} ${target.origin}${target.pathname}: the connection was idle for ${timeouts.idleMs} ms`
+        )
+      )
+    )
     pipeline(Readable.from(body, { objectMode: false }), request).catch((error: unknown) => {
       // A registry may answer (and close) before taking the whole body; its answer counts.
       if (!answered) {
