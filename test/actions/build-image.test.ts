@@ -3,7 +3,7 @@
  * docker-registry on loopback), with buildah, dockerd's classic builder and oci-layer building
  * the example model's image, and skopeo reading back what was pushed.
  */
-import { cpSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runCommand } from '../../src/lib/command.js'
 import { prepareImageContext } from '../examples/model-repo.js'
@@ -332,6 +332,10 @@ describe('registry authentication (a token-auth proxy in front of the real regis
     expect(run.masks).toContain(Buffer.from('ci:hunter2-secret-value').toString('base64'))
     expect(proxy.issuedTokens.size).toBeGreaterThan(0)
     for (const token of proxy.issuedTokens) expect(run.masks).toContain(token)
+    // The build's private directory (credential files) is gone; the post step ran clean.
+    expect(run.state['work-dir']).toMatch(/\/build-image-[A-Za-z0-9]{6}$/)
+    expect(existsSync(run.state['work-dir'] as string)).toBe(false)
+    expect(run.post?.exitCode).toBe(0)
   })
 
   test('a wrong password is a clear error naming the registry, never the password', async () => {

@@ -1,4 +1,12 @@
-import { runAction } from '../common/runtime.js'
-import { run } from './main.js'
+import * as core from '@actions/core'
+import { runAction, runPost } from '../common/runtime.js'
+import { removeWorkDir, run } from './main.js'
 
-await runAction(run)
+// One bundle for the main step and the post step (post-if: always()), which removes credential
+// files a cancelled build left behind.
+if (core.getState('isPost') === 'true') {
+  await runPost(removeWorkDir)
+} else {
+  core.saveState('isPost', 'true')
+  await runAction(run)
+}

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { UserError } from '../../lib/errors.js'
@@ -70,6 +71,9 @@ export async function run(): Promise<void> {
       )
     }
     const workDir = await privateDir(context.runnerTemp)
+    // It holds credential files (buildah's auth file, docker's private config) while the build
+    // runs: removed when the build ends, and by the post step when the step was cancelled.
+    core.saveState(WORK_DIR_STATE, workDir)
     outcome = await buildImage({
       builder: inputs.builder,
       verifyWith: inputs.push ? client(inputs.image.registry) : undefined,
@@ -110,7 +114,7 @@ export async function run(): Promise<void> {
         onProgress: progressLogger(actionLog),
         log: actionLog
       }
-    })
+    }).finally(() => rm(workDir, { recursive: true, force: true }))
   }
   core.info(`${outcome.imageRef} (${outcome.builder}, ${outcome.tags.length} tags)`)
   setOutputs({
@@ -198,6 +202,17 @@ async function checkExpectedDigest(
 }
 
 /** A 0700 folder under RUNNER_TEMP for auth files and build metadata. */
+export const WORK_DIR_STATE = 'work-dir'
+
+/** The post step's part: a work directory a cancelled build left behind, with its credentials. */
+export async function removeWorkDir(): Promise<void> {
+  const path = core.getState(WORK_DIR_STATE)
+  // Only a directory this action made: a path from elsewhere is never deleted.
+  if (!/\/build-image-[A-Za-z0-9]{6}$/.test(path) || !existsSync(path)) return
+  await rm(path, { recursive: true, force: true })
+  core.info('Removed the build directory and the credential files in it.')
+}
+
 async function privateDir(runnerTemp: string): Promise<string> {
   const parent = runnerTemp || tmpdir()
   await mkdir(parent, { recursive: true })

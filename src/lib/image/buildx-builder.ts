@@ -31,13 +31,12 @@ export class BuildxBuilder implements ImageBuilder {
   async build(request: BuildRequest): Promise<BuildResult> {
     const started = Date.now()
     const metadataFile = join(request.workDir, 'buildx-metadata.json')
-    const env = { ...this.env, ...request.env }
     await withDockerLogin(
-      this.run,
       request.image.registry,
       request.push ? request.credentials : undefined,
-      env,
-      () =>
+      { ...this.env, ...request.env },
+      request.workDir,
+      env =>
         this.run('docker', buildxArgs(request, metadataFile), {
           env,
           onLine: line => request.log.info(line)

@@ -33,15 +33,15 @@ export class DockerBuilder implements ImageBuilder {
   async build(request: BuildRequest): Promise<BuildResult> {
     const started = Date.now()
     // Newer docker CLIs send `docker build` to BuildKit; this builder is the classic one.
-    const env = { ...this.env, ...request.env, DOCKER_BUILDKIT: '0' }
+    const baseEnv = { ...this.env, ...request.env, DOCKER_BUILDKIT: '0' }
     const names = taggedNames(request)
     const args = dockerBuildArgs(request)
     const digest = await withDockerLogin(
-      this.run,
       request.image.registry,
       request.push ? request.credentials : undefined,
-      env,
-      async () => {
+      baseEnv,
+      request.workDir,
+      async env => {
         await this.run('docker', args, { env, onLine: line => request.log.info(line) })
         if (!request.push) {
           const { stdout } = await this.run(

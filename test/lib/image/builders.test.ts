@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/lib/command.js'
@@ -134,25 +135,57 @@ describe('buildx builder', () => {
     )
   })
 
-  it('reads the digest from the metadata file and logs in with the password on stdin', async () => {
-    const { run, calls } = fakeRunner(async (_file, args) => {
+  it('reads the digest from the metadata file; credentials live in a private DOCKER_CONFIG for the build only', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'home-'))
+    const runnerConfig = join(home, '.docker')
+    await mkdir(join(runnerConfig, 'cli-plugins'), { recursive: true })
+    // An earlier step's login, which must survive (docker login + logout used to erase it).
+    const earlier = {
+      auths: { 'registry.example': { auth: 'ZWFybGllcjpsb2dpbg==' } },
+      credsStore: 'pass'
+    }
+    await writeFile(join(runnerConfig, 'config.json'), JSON.stringify(earlier))
+    const workDir = await mkdtemp(join(tmpdir(), 'work-'))
+    let seen: {
+      dir?: string
+      config?: Record<string, unknown>
+      plugins?: boolean
+      mode?: number
+    } = {}
+    const { run, calls } = fakeRunner(async (_file, args, options) => {
       const at = args.indexOf('--metadata-file')
-      // Only the build writes a metadata file (not `docker login` or `logout`).
-      if (at >= 0)
+      if (at >= 0) {
         await writeFile(args[at + 1] as string, JSON.stringify({ 'containerimage.digest': digest }))
+        const dir = options?.env?.DOCKER_CONFIG as string
+        seen = {
+          dir,
+          config: JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')),
+          plugins: existsSync(join(dir, 'cli-plugins')),
+          mode: statSync(dir).mode & 0o777
+        }
+      }
       return {}
     })
-    const result = await new BuildxBuilder(run, {}).build(
-      request({ credentials: { username: 'bot', password: 'pw-secret' } })
+    const result = await new BuildxBuilder(run, { HOME: home }).build(
+      request({ credentials: { username: 'bot', password: 'pw-secret' }, workDir })
     )
     expect(result).toMatchObject({ builder: 'buildx', digest, image: 'ghcr.io/org/model' })
-    expect(calls[0]).toEqual({
-      file: 'docker',
-      args: ['login', 'ghcr.io', '--username', 'bot', '--password-stdin'],
-      input: 'pw-secret'
-    })
+    // No docker login or logout: one command, the build, with the private configuration.
+    expect(calls.map(c => c.args[0])).toEqual(['buildx'])
     expect(calls.flatMap(c => c.args).join(' ')).not.toContain('pw-secret')
-    expect(calls.at(-1)!.args).toEqual(['logout', 'ghcr.io'])
+    expect(seen.dir?.startsWith(workDir)).toBe(true)
+    expect(seen.config).toEqual({
+      auths: {
+        'registry.example': { auth: 'ZWFybGllcjpsb2dpbg==' },
+        'ghcr.io': { auth: Buffer.from('bot:pw-secret').toString('base64') }
+      },
+      credHelpers: {}
+    })
+    expect(seen.plugins).toBe(true)
+    expect(seen.mode).toBe(0o700)
+    // Afterwards: the private configuration is gone, the runner's own is untouched.
+    expect(existsSync(seen.dir as string)).toBe(false)
+    expect(JSON.parse(await readFile(join(runnerConfig, 'config.json'), 'utf8'))).toEqual(earlier)
   })
 })
 
