@@ -7,6 +7,7 @@ import {
   type NoDataPolicy
 } from '../../lib/canary/index.js'
 import { InputError } from '../../lib/errors.js'
+import { isLocalRegistry } from '../../lib/oci/reference.js'
 import type { InputReader } from '../../lib/inputs.js'
 import { PROMQL_SELECTOR, SELECTOR_ACCEPTED } from '../../lib/prometheus/promql.js'
 import { parsePrometheusUrl } from '../../lib/prometheus/client.js'
@@ -43,9 +44,17 @@ export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryG
   const iterations = inputs.int('iterations', 5, { min: 1, max: 1000 })
   const intervalMs = inputs.duration('interval', '60s', { minMs: 1000, maxMs: 3_600_000 })
   const alerts = parseAlertNames(inputs.list('alerts'), 'alerts')
+  const prometheusToken = inputs.secret('prometheus-token')
+  // One rule for every credential of the suite: never in clear text to a non-local host.
+  if (prometheusToken && prometheusUrl.protocol === 'http:' && !isLocalRegistry(prometheusUrl.host))
+    throw new InputError(
+      'prometheus-token',
+      '(a token)',
+      `empty, or a prometheus-url over https:// (a token never travels in clear text to a non-local host such as ${prometheusUrl.host}; http:// with a token only for localhost, 127.0.0.0/8, *.local or a bare service name)`
+    )
   return {
     prometheusUrl,
-    prometheusToken: inputs.secret('prometheus-token'),
+    prometheusToken,
     metrics: await readMetrics(
       inputs.raw('metrics'),
       inputs.raw('metrics-file'),

@@ -1,6 +1,6 @@
 import { InputError } from '../../lib/errors.js'
 import type { InputReader } from '../../lib/inputs.js'
-import type { ImageReference } from '../../lib/oci/reference.js'
+import { isLocalRegistry, type ImageReference } from '../../lib/oci/reference.js'
 import type { ImagePin, Strategy } from '../../lib/helm/deploy.js'
 import { NOT_AN_OPTION, readHelmStepInputs, type HelmStepInputs } from '../common/helm-inputs.js'
 import { actionInputs } from '../common/runtime.js'
@@ -102,7 +102,7 @@ export async function readDeployHelmInputs(inputs: InputReader): Promise<DeployH
     timeoutMs: inputs.duration('timeout', '5m', { minMs: 1000, maxMs: 24 * 3_600_000 }),
     historyMax: inputs.int('history-max', 10, { min: 0, max: 1000 }),
     createNamespace: inputs.bool('create-namespace', false),
-    plainHttp: inputs.bool('plain-http', false),
+    plainHttp: plainHttp(inputs.bool('plain-http', false), chart),
     version: inputs.matching(
       'version',
       VERSION,
@@ -151,4 +151,20 @@ function pinImage(
   // The repository as the user wrote it, without tag or digest: the chart renders repository@digest.
   const repository = imageText.replace(/@.*$/, '').replace(/:([\w][\w.-]{0,127})$/, '')
   return { repository, digest: pinned }
+}
+
+/**
+ * Plain HTTP to an OCI chart registry only when it is local, as build-image's insecure-registry:
+ * the registry login Helm uses must never travel in clear text to another host.
+ */
+function plainHttp(wanted: boolean, chart: string): boolean {
+  const host = /^oci:\/\/([^/]+)/.exec(chart)?.[1]
+  if (wanted && host !== undefined && !isLocalRegistry(host)) {
+    throw new InputError(
+      'plain-http',
+      'true',
+      `false for ${host}: plain HTTP is allowed only for local registries (localhost, 127.0.0.0/8, [::1], *.local, or a bare host name such as registry:5000)`
+    )
+  }
+  return wanted
 }
