@@ -19,8 +19,8 @@ export interface LayerEntry {
 }
 
 /**
- * Lists `root` as it will appear under `destination` in the image: the destination's parent
- * directories first, then a depth-first walk with names in byte order, so the same tree always
+ * Lists `root` as it will appear under `destination` in the image: the destination directory
+ * (not its parents, which are the base image's), then a depth-first walk with names in byte order, so the same tree always
  * gives the same list. Modes are normalised (0755 when any execute bit is set, else 0644) so a
  * checkout's umask does not leak into the digest. Sockets, FIFOs and devices are refused.
  */
@@ -37,16 +37,10 @@ export async function listLayerEntries(root: string, destination: string): Promi
   } catch {
     throw new UserError(`The model path "${root}" does not exist.`)
   }
-  const entries: LayerEntry[] = []
-  const parts = target.split('/')
-  for (let i = 1; i <= parts.length; i++) {
-    entries.push({
-      path: `${parts.slice(0, i).join('/')}/`,
-      type: 'directory',
-      mode: 0o755,
-      size: 0
-    })
-  }
+  // Only the destination itself: its parents belong to the base image. A layer that wrote them
+  // (root-owned, 0755) would override the base's own: /tmp would lose its 1777, /home/app its
+  // owner. A parent the base lacks is made by the runtime when the layer is unpacked.
+  const entries: LayerEntry[] = [{ path: `${target}/`, type: 'directory', mode: 0o755, size: 0 }]
   if (rootStat.isDirectory()) await walk(root, target, entries)
   else await addEntry(root, `${target}/${basename(root)}`, entries)
   return entries

@@ -111,6 +111,16 @@ describe('layer tar', () => {
     await expect(listLayerEntries(work, '/')).rejects.toThrow(UserError)
     await expect(listLayerEntries(work, '//')).rejects.toThrow('must be a directory below /')
     // `..` cannot climb above the root: /../etc is /etc, as in a Dockerfile COPY.
-    expect((await listLayerEntries(work, '/../srv/model'))[0]!.path).toBe('srv/')
+    expect((await listLayerEntries(work, '/../srv/model'))[0]!.path).toBe('srv/model/')
+  })
+
+  it('writes the destination, never its parents: /tmp keeps 1777 and /home/app its owner', async () => {
+    for (const destination of ['/tmp/model', '/home/app/model']) {
+      const paths = (await listLayerEntries(work, destination)).map(e => e.path)
+      const parents = destination.slice(1).split('/').slice(0, -1)
+      for (let i = 1; i <= parents.length; i++)
+        expect(paths).not.toContain(`${parents.slice(0, i).join('/')}/`)
+      expect(paths[0]).toBe(`${destination.slice(1)}/`)
+    }
   })
 })
