@@ -1,6 +1,6 @@
 import type { InstantSample } from '../prometheus/client.js'
 import type { Reading, MetricJudgement } from './judge.js'
-import { formatValue } from './judge.js'
+import { formatP, formatValue } from './judge.js'
 import type { DriftMetricSpec } from './metric-spec.js'
 import { reportNumber, type DriftBucket, type DriftReport } from './report.js'
 import { chiSquareSf } from './statistics.js'
@@ -114,7 +114,7 @@ export function judgeDriftMetric(
     return {
       classification: 'nodata',
       insufficient: true,
-      reason: `PSI ${formatValue(psi)} is above ${spec.max} but the predictions are too few to tell drift from noise (chi-square p = ${formatP(chi.pValue)}, needs < ${significance}; ${counts}): send more traffic or analyse longer`,
+      reason: `PSI ${formatValue(psi)} is above ${spec.max} but the predictions are too few to tell drift from noise (chi-square p = ${formatP(chi.pValue)}, needs < ${formatP(significance)}; ${counts}): send more traffic or analyse longer`,
       psi,
       drift
     }
@@ -249,8 +249,4 @@ function sum(values: readonly number[]): number {
   let total = 0
   for (const v of values) total += v
   return total
-}
-
-function formatP(p: number): string {
-  return p < 0.0001 ? p.toExponential(1) : p.toFixed(4)
 }

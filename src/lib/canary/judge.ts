@@ -1,4 +1,4 @@
-import type { ValueMetricSpec } from './metric-spec.js'
+import type { Direction, ValueMetricSpec } from './metric-spec.js'
 import {
   reportNumber,
   type Classification,
@@ -129,7 +129,7 @@ export function judgeValueMetric(
     return {
       classification: 'nodata',
       insufficient: true,
-      reason: `${within}; the comparison against the baseline cannot reach significance with ${sides} (the smallest p-value they allow is ${formatP(comparison.smallestPValue)}, needs < ${significance}): it needs at least ${comparison.pointsNeeded} points on each side; run more iterations, or use a shorter interval or a shorter range in the query${dropped}`,
+      reason: `${within}; the comparison against the baseline cannot reach significance with ${sides} (the smallest p-value they allow is ${formatP(comparison.smallestPValue)}, needs < ${formatP(significance)}): it needs at least ${comparison.pointsNeeded} points on each side; run more iterations, or use a shorter interval or a shorter range in the query${dropped}`,
       comparison
     }
   }
@@ -143,7 +143,7 @@ export function judgeValueMetric(
   }
   const why = !comparison.beyondTolerance
     ? `within the tolerance of ${percent(spec.tolerance)}${spec.direction === 'either' ? '' : ` for ${article(spec.direction)} ${spec.direction}`}`
-    : `not significant (p = ${formatP(comparison.pValue)}, needs < ${comparison.significance})`
+    : `not significant (p = ${formatP(comparison.pValue)}, needs < ${formatP(comparison.significance)})`
   return {
     classification: 'pass',
     reason: `${within}; ${change} against the baseline, ${why}${dropped}`,
@@ -159,8 +159,7 @@ function compareSamples(
 ): ComparisonReport {
   const canary = canaryAll.filter(v => !Number.isNaN(v))
   const baseline = baselineAll.filter(v => !Number.isNaN(v))
-  const alternative: Alternative =
-    spec.direction === 'increase' ? 'greater' : spec.direction === 'decrease' ? 'less' : 'two-sided'
+  const alternative = alternativeFor(spec.direction)
   const smallest = smallestPValue(canary.length, baseline.length, alternative)
   const base: ComparisonReport = {
     test: 'mann-whitney-u',
@@ -190,12 +189,7 @@ function compareSamples(
   if (canary.length === 0 || baseline.length === 0 || smallest >= significance) return base
   const shift = hodgesLehmannShift(canary, baseline)
   const relativeChange = relativeShift(shift, median(baseline))
-  const beyondTolerance =
-    spec.direction === 'increase'
-      ? relativeChange > spec.tolerance
-      : spec.direction === 'decrease'
-        ? relativeChange < -spec.tolerance
-        : Math.abs(relativeChange) > spec.tolerance
+  const beyondTolerance = isBeyondTolerance(spec, relativeChange)
   const test = mannWhitneyU(canary, baseline, alternative)
   return {
     ...base,
@@ -225,6 +219,23 @@ function describeDroppedNaN(comparison: ComparisonReport): string {
 
 function article(word: string): string {
   return /^[aeiou]/.test(word) ? 'an' : 'a'
+}
+
+/** The test's alternative for the change that is bad: `increase` asks whether the canary is greater. */
+export function alternativeFor(direction: Direction): Alternative {
+  return direction === 'increase' ? 'greater' : direction === 'decrease' ? 'less' : 'two-sided'
+}
+
+/** Whether a relative change goes beyond the tolerance in the bad direction. */
+export function isBeyondTolerance(
+  spec: { direction: Direction; tolerance: number },
+  relativeChange: number
+): boolean {
+  return spec.direction === 'increase'
+    ? relativeChange > spec.tolerance
+    : spec.direction === 'decrease'
+      ? relativeChange < -spec.tolerance
+      : Math.abs(relativeChange) > spec.tolerance
 }
 
 /** Relative change of the canary against the baseline; from a zero baseline any rise is infinite. */

@@ -1,8 +1,8 @@
 import type { Reading, MetricJudgement } from './judge.js'
-import { formatP, formatValue, percent } from './judge.js'
+import { alternativeFor, formatP, formatValue, isBeyondTolerance, percent } from './judge.js'
 import type { RatioMetricSpec } from './metric-spec.js'
 import { reportNumber, type RatioReport } from './report.js'
-import { conditionalRateTest, type Alternative } from './statistics.js'
+import { conditionalRateTest } from './statistics.js'
 
 /**
  * A ratio metric (an error rate): two counters, `errors` and `total`, each read as a count over
@@ -92,8 +92,7 @@ export function judgeRatioMetric(
   if (baselineTotal <= 0)
     return { classification: 'nodata', reason: 'the baseline served no requests over the window' }
   const baselineRatio = baselineErrors / baselineTotal
-  const alternative: Alternative =
-    spec.direction === 'increase' ? 'greater' : spec.direction === 'decrease' ? 'less' : 'two-sided'
+  const alternative = alternativeFor(spec.direction)
   const test = conditionalRateTest(
     canaryErrors,
     canaryTotal,
@@ -103,12 +102,7 @@ export function judgeRatioMetric(
   )
   const relativeChange =
     baselineRatio === 0 ? (ratio === 0 ? 0 : Infinity) : (ratio - baselineRatio) / baselineRatio
-  const beyondTolerance =
-    spec.direction === 'increase'
-      ? relativeChange > spec.tolerance
-      : spec.direction === 'decrease'
-        ? relativeChange < -spec.tolerance
-        : Math.abs(relativeChange) > spec.tolerance
+  const beyondTolerance = isBeyondTolerance(spec, relativeChange)
   const significant = test.pValue < significance
   const rates: RatioReport = {
     test: 'conditional-binomial',
@@ -139,11 +133,11 @@ export function judgeRatioMetric(
     return {
       classification: 'nodata',
       insufficient: true,
-      reason: `${change}, beyond the tolerance of ${percent(spec.tolerance)}, but ${formatValue(test.events)} event${test.events === 1 ? '' : 's'} cannot be significant (the smallest p-value they allow is ${formatP(test.smallestPValue)}, needs < ${significance}): analyse longer or send more traffic to the canary`,
+      reason: `${change}, beyond the tolerance of ${percent(spec.tolerance)}, but ${formatValue(test.events)} event${test.events === 1 ? '' : 's'} cannot be significant (the smallest p-value they allow is ${formatP(test.smallestPValue)}, needs < ${formatP(significance)}): analyse longer or send more traffic to the canary`,
       ...judged
     }
   const why = beyondTolerance
-    ? `not significant (p = ${formatP(test.pValue)}, needs < ${significance})`
+    ? `not significant (p = ${formatP(test.pValue)}, needs < ${formatP(significance)})`
     : `within the tolerance of ${percent(spec.tolerance)}`
   return { classification: 'pass', reason: `${change}, ${why}`, ...judged }
 }

@@ -76,7 +76,7 @@ describe('kind: ratio', () => {
     const metric = outcome.report.iterations[0]!.metrics[0]!
     expect(metric.classification).toBe('nodata')
     expect(metric.reason).toContain(
-      '4 events cannot be significant (the smallest p-value they allow is 0.0625, needs < 0.01)'
+      '4 events cannot be significant (the smallest p-value they allow is 0.0625, needs < 0.007)'
     )
     expect(outcome.verdict).toBe('fail')
   })
