@@ -1,0 +1,32 @@
+/**
+ * A caller must grant a reusable workflow every permission its jobs ask, or GitHub refuses the
+ * run at startup: the permissions are derived from the jobs and checked against ADOPTING.md.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { repoRoot } from '../harness/run-action.js'
+
+const RANK: Record<string, number> = { none: 0, read: 1, write: 2 }
+
+function required(workflow: string): Record<string, string> {
+  const doc = parse(readFileSync(join(repoRoot, '.github/workflows', workflow), 'utf8'))
+  const needed: Record<string, string> = {}
+  for (const job of Object.values(doc.jobs) as { permissions?: Record<string, string> }[])
+    for (const [scope, level] of Object.entries(job.permissions ?? {}))
+      if ((RANK[level] ?? 0) > (RANK[needed[scope] ?? 'none'] ?? 0)) needed[scope] = level
+  return needed
+}
+
+const adopting = readFileSync(join(repoRoot, 'docs/ADOPTING.md'), 'utf8')
+
+test.each(['pr-checks.yml', 'promote.yml', 'rollback.yml'])(
+  'docs/ADOPTING.md grants %s every permission its jobs ask',
+  workflow => {
+    const row = adopting.split('\n').find(line => line.startsWith(`| \`${workflow}\``)) ?? ''
+    const missing = Object.entries(required(workflow))
+      .filter(([scope, level]) => !row.includes(`\`${scope}: ${level}\``))
+      .map(([scope, level]) => `${scope}: ${level}`)
+    expect(missing).toEqual([])
+  }
+)
