@@ -30,3 +30,38 @@ test.each(['pr-checks.yml', 'promote.yml', 'rollback.yml'])(
     expect(missing).toEqual([])
   }
 )
+
+type Job = { uses?: string; permissions?: Record<string, string> }
+
+/** The jobs of a workflow document that call one of the suite's reusable workflows. */
+function callers(doc: { jobs?: Record<string, Job> }): [string, Job][] {
+  return Object.entries(doc.jobs ?? {}).filter(([, job]) =>
+    /\/\.github\/workflows\/[^@]+@/.test(job.uses ?? '')
+  )
+}
+
+function ungranted(job: Job): string[] {
+  const workflow = (job.uses ?? '').replace(/^.*\/\.github\/workflows\/([^@]+)@.*$/, '$1')
+  return Object.entries(required(workflow))
+    .filter(
+      ([scope, level]) => (RANK[job.permissions?.[scope] ?? 'none'] ?? 0) < (RANK[level] ?? 0)
+    )
+    .map(([scope, level]) => `${workflow}: ${scope}: ${level}`)
+}
+
+test.each(['mlops-pipeline.yml', 'mlops-rollback.yml'])(
+  'the starter template %s grants what the workflows it calls ask',
+  template => {
+    const doc = parse(readFileSync(join(repoRoot, 'workflows-templates', template), 'utf8'))
+    expect(callers(doc).length).toBeGreaterThan(0)
+    expect(callers(doc).flatMap(([, job]) => ungranted(job))).toEqual([])
+  }
+)
+
+test("the README's workflow examples grant what the workflows they call ask", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => parse(m[1] ?? ''))
+  const jobs = blocks.flatMap(doc => (doc && typeof doc === 'object' ? callers(doc) : []))
+  expect(jobs.length).toBeGreaterThan(0)
+  expect(jobs.flatMap(([, job]) => ungranted(job))).toEqual([])
+})
