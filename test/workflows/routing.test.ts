@@ -372,6 +372,22 @@ describe('rollback.yml', () => {
     })
   })
 
+  test('a payload cannot choose the namespace, and without an explicit false it is a dry run', async () => {
+    const run = await rollback(
+      repositoryDispatch({
+        environment: 'prod',
+        reason: 'r',
+        release: 'model',
+        namespace: 'kube-system'
+      })
+    )
+    expect(run.jobs['validate']?.outputs).toMatchObject({ namespace: 'prod', 'dry-run': 'true' })
+    const real = await rollback(
+      repositoryDispatch({ environment: 'prod', reason: 'r', release: 'model', 'dry-run': false })
+    )
+    expect(real.jobs['validate']?.outputs).toMatchObject({ 'dry-run': 'false' })
+  })
+
   test('another repository_dispatch type does not start it', async () => {
     const run = await rollback(repositoryDispatch({ environment: 'prod' }, 'deploy'))
     expect(run.triggered).toBe(false)
@@ -406,7 +422,6 @@ describe('rollback.yml', () => {
         target: '1.2',
         reason: '  ',
         release: 'Model_X',
-        namespace: 'Prod',
         'dry-run': 'maybe'
       })
     })
@@ -420,7 +435,6 @@ describe('rollback.yml', () => {
       "::error title=Invalid rollback request (repository_dispatch)::target: got '1.2', expected previous, last-good, a revision number or a version such as v1.2.3",
       '::error title=Invalid rollback request (repository_dispatch)::reason: empty; say why (it is kept in the audit record)',
       "::error title=Invalid rollback request (repository_dispatch)::release: got 'Model_X', expected a Helm release name (lowercase letters, digits and '-', at most 53)",
-      "::error title=Invalid rollback request (repository_dispatch)::namespace: got 'Prod', expected a Kubernetes namespace (lowercase letters, digits and '-', at most 63)",
       "::error title=Invalid rollback request (repository_dispatch)::dry-run: got 'maybe', expected true or false"
     ])
   })
@@ -467,11 +481,30 @@ describe('the rollback template', () => {
       ref: 'refs/heads/main',
       event_payload: {
         action: 'rollback',
-        client_payload: { environment: 'staging', reason: 'alert' }
+        client_payload: { environment: 'staging', reason: 'alert', 'dry-run': false }
       }
     })
     expect(ranJobs(result)).toEqual({ 'rollback/validate': null, 'rollback/rollback': 'staging' })
     const validated = result.jobs['rollback']?.called?.jobs['validate']?.outputs
     expect(validated).toMatchObject({ release: 'model', target: 'previous', 'dry-run': 'false' })
+  })
+
+  test.each([
+    ['the string "true"', 'true', 'true'],
+    ['no dry-run at all', undefined, 'true'],
+    ['the string "false"', 'false', 'false'],
+    ['the boolean false', false, 'false'],
+    ['the boolean true', true, 'true']
+  ])('the template reads a relay payload with %s', async (_, dryRun, expected) => {
+    const result = await run({
+      event: 'repository_dispatch',
+      ref: 'refs/heads/main',
+      event_payload: {
+        action: 'rollback',
+        client_payload: { environment: 'prod', reason: 'alert', 'dry-run': dryRun }
+      }
+    })
+    const validated = result.jobs['rollback']?.called?.jobs['validate']?.outputs
+    expect(validated).toMatchObject({ 'dry-run': expected })
   })
 })
