@@ -10,6 +10,8 @@ import { prepareImageContext } from '../examples/model-repo.js'
 import { runActionBundle, type ActionRun } from '../harness/run-action.js'
 import { pushBusyboxBase, type BaseImage } from '../support/base-images.js'
 import { startDockerd, type TestDockerd } from '../support/dockerd.js'
+import { startGitHubSimulator, type GitHubSimulator } from '../github-sim/index.js'
+import { Octokit } from '@octokit/rest'
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
 import { GitRepo } from '../support/git-repo.js'
 import { startRegistry, type TestRegistry } from '../support/registry.js'
@@ -152,6 +154,54 @@ describe('oci-layer', () => {
 })
 
 describe('promotion without rebuild', () => {
+  let github: GitHubSimulator
+  beforeAll(async () => {
+    github = await startGitHubSimulator({ acceptAnySha: true })
+  })
+  afterAll(async () => {
+    try {
+      github?.assertNoViolations()
+    } finally {
+      await github?.stop()
+    }
+  })
+
+  /** What a deploy of this tree's image records: a Deployment whose audit payload names both. */
+  async function recordDeployment(tree: string, digest: string): Promise<void> {
+    const octokit = new Octokit({ auth: 'ghs_seed', baseUrl: github.url })
+    await octokit.rest.repos.createDeployment({
+      owner: 'acme',
+      repo: 'model-repo',
+      ref: repo.head(),
+      environment: 'dev',
+      auto_merge: false,
+      required_contexts: [],
+      payload: { tree, digest, release: 'model' }
+    })
+  }
+
+  test('an image tagged for this tree that no deployment of this repository recorded is not trusted', async () => {
+    const image = `${registry.host}/models/planted`
+    const planted = await build({
+      image,
+      builder: 'oci-layer',
+      'base-image': base.ref,
+      'model-path': 'model',
+      version: '4.0.0-beta.1'
+    })
+    expect(planted.exitCode).toBe(0)
+    // Someone with push access tagged tree-<hash>; nothing in GitHub says this repository built it.
+    const guarded = await build(
+      { image, 'reuse-tree': 'true', version: '4.0.0', 'expected-digest': planted.outputs.digest! },
+      github.env
+    )
+    expect(guarded.exitCode).toBe(1)
+    expect(guarded.errors[0]).toContain(
+      'no deployment of acme/model-repo records that digest for this tree'
+    )
+    await expect(inspect(`${image}:4.0.0`)).rejects.toThrow()
+  })
+
   test('promote-from gives new tags to the same digest; reuse-tree finds the image built for this tree', async () => {
     const image = `${registry.host}/models/promote`
     const staging = await build({
@@ -174,15 +224,20 @@ describe('promotion without rebuild', () => {
       staging.outputs.digest
     )
 
-    const reused = await build({
-      image,
-      'reuse-tree': 'true',
-      version: '2.0.0',
-      'expected-digest': staging.outputs.digest!
-    })
+    await recordDeployment(repo.git('rev-parse', 'HEAD^{tree}'), staging.outputs.digest!)
+    const reused = await build(
+      {
+        image,
+        'reuse-tree': 'true',
+        version: '2.0.0',
+        'expected-digest': staging.outputs.digest!
+      },
+      github.env
+    )
     expect(reused.exitCode).toBe(0)
     expect(reused.outputs.digest).toBe(staging.outputs.digest)
     expect(reused.stdout).toContain('Build once')
+    expect(reused.stdout).toContain('recorded by GitHub deployment')
     expect((await inspect(`${image}:latest`)).Digest).toBe(staging.outputs.digest)
   })
 
@@ -196,12 +251,11 @@ describe('promotion without rebuild', () => {
       version: '3.0.0-beta.1'
     })
     const wrong = `sha256:${'0'.repeat(64)}`
-    const run = await build({
-      image,
-      'reuse-tree': 'true',
-      version: '3.0.0',
-      'expected-digest': wrong
-    })
+    await recordDeployment(repo.git('rev-parse', 'HEAD^{tree}'), staging.outputs.digest!)
+    const run = await build(
+      { image, 'reuse-tree': 'true', version: '3.0.0', 'expected-digest': wrong },
+      github.env
+    )
     expect(run.exitCode).toBe(1)
     expect(run.errors[0]).toContain(`not the tested ${wrong}`)
     expect(run.errors[0]).toContain(staging.outputs.digest)

@@ -40,6 +40,8 @@ export interface BuildImageInputs {
   compression: 'gzip' | 'none'
   promoteFrom?: ImageReference
   reuseTree: boolean
+  /** For reuse-tree: checks the tree's image against this repository's own deployments. */
+  githubToken: string
   expectedDigest: string
   username: string
   password: string
@@ -103,6 +105,7 @@ export function getInputs(): BuildImageInputs {
     compression: inputs.oneOf('compression', ['gzip', 'none'] as const, 'gzip'),
     promoteFrom: inputs.image('promote-from'),
     reuseTree: inputs.bool('reuse-tree', false),
+    githubToken: inputs.secret('github-token'),
     expectedDigest: inputs.matching(
       'expected-digest',
       DIGEST_PATTERN,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UserError } from '../../lib/errors.js'
+import { errorMessage, UserError } from '../../lib/errors.js'
 import { createGit } from '../../lib/git.js'
 import {
   buildImage,
@@ -18,6 +18,8 @@ import {
   setCredentialMask,
   type RegistryCredentials
 } from '../../lib/oci/auth.js'
+import { createGitHubClient } from '../../lib/github/client.js'
+import { findDeploymentOfTree } from '../../lib/github/deployments.js'
 import { findImageForTree } from '../../lib/oci/promote.js'
 import {
   formatImageReference,
@@ -177,10 +179,46 @@ async function builtForTree(
     actionLog.info(`No image is tagged ${`tree-${tree}`} yet: building`)
     return undefined
   }
+  const record = await recordedDeployment(inputs, tree, found.digest)
+  if (typeof record === 'string') {
+    const message = `${formatImageReference(inputs.image)}:${found.tag} is ${found.digest}, but ${record}: an image anyone with push access could have tagged is not reused`
+    if (inputs.expectedDigest)
+      throw new UserError(`${message}. The tested image must be promoted, not rebuilt.`)
+    actionLog.warning(`${message}; building instead.`)
+    return undefined
+  }
   actionLog.info(
-    `Build once: ${formatImageReference(inputs.image)}:${found.tag} is ${found.digest}; promoting it instead of rebuilding`
+    `Build once: ${formatImageReference(inputs.image)}:${found.tag} is ${found.digest}, recorded by GitHub deployment ${record.id} (${record.environment}); promoting it instead of rebuilding`
   )
   return { ...inputs.image, digest: found.digest }
+}
+
+/** This repository's own record of the tree's image, or why there is none to trust. */
+async function recordedDeployment(
+  inputs: BuildImageInputs,
+  tree: string,
+  digest: string
+): Promise<{ id: number; environment: string } | string> {
+  if (!inputs.githubToken) return 'no github-token was given to check it against the deployments'
+  const context = readRunnerContext()
+  try {
+    const github = await createGitHubClient({
+      token: inputs.githubToken,
+      baseUrl: context.apiUrl,
+      log: actionLog
+    })
+    const found = await findDeploymentOfTree(
+      github,
+      { owner: context.owner, repo: context.repo },
+      tree,
+      digest
+    )
+    return (
+      found ?? `no deployment of ${context.owner}/${context.repo} records that digest for this tree`
+    )
+  } catch (error) {
+    return `its deployments could not be read (${errorMessage(error)}; the job needs deployments: read)`
+  }
 }
 
 /** The digest that was tested must be the one promoted: checked before any tag moves. */

@@ -127,6 +127,35 @@ export async function setDeploymentState(
 }
 
 /**
+ * A Deployment of this repository whose audit record names `tree` and `digest`: the repository's
+ * own record that it built and deployed that image from that tree. Only someone who may create
+ * Deployments here can write one, which is what makes it the anchor for trusting a
+ * `tree-<hash>` image that anyone with push access to the package could have tagged.
+ */
+export async function findDeploymentOfTree(
+  github: GitHubClient,
+  repository: Repository,
+  tree: string,
+  digest: string
+): Promise<{ id: number; environment: string } | undefined> {
+  let page = 0
+  for await (const response of github.paginate.iterator(github.rest.repos.listDeployments, {
+    owner: repository.owner,
+    repo: repository.repo,
+    per_page: 100
+  })) {
+    for (const deployment of response.data) {
+      const payload = deployment.payload as { tree?: unknown; digest?: unknown } | string
+      if (typeof payload === 'object' && payload?.tree === tree && payload?.digest === digest)
+        return { id: deployment.id, environment: deployment.environment }
+    }
+    // The newest 500 are plenty: a tree is deployed soon after it is built.
+    if (++page >= 5) break
+  }
+  return undefined
+}
+
+/**
  * The deployment of `release` now live in `environment`: the newest one whose payload names the
  * release and whose latest status is `success` (or still `in_progress`).
  */

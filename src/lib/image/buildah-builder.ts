@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCommand, type CommandRunner } from '../command.js'
 import { UserError } from '../errors.js'
@@ -37,7 +37,18 @@ export class BuildahBuilder implements ImageBuilder {
 
   async build(request: BuildRequest): Promise<BuildResult> {
     const started = Date.now()
-    const env = { ...this.env, ...request.env }
+    const env = {
+      ...this.env,
+      ...request.env,
+      ...(request.insecure
+        ? {
+            CONTAINERS_REGISTRIES_CONF: await writeInsecureRegistriesConf(
+              request.workDir,
+              request.image.registry
+            )
+          }
+        : {})
+    }
     const global = buildahGlobalArgs(request, this.storage)
     const authFile = request.credentials
       ? await writeRegistryAuthFile(
@@ -97,6 +108,28 @@ export class BuildahBuilder implements ImageBuilder {
   }
 }
 
+/**
+ * Plain HTTP for the target registry only. `--tls-verify=false` would also turn TLS off for the
+ * `FROM` pulls of the same build, from any registry; a registries.conf that names just the
+ * (local, build-image checks that) target keeps every other registry on verified TLS. The
+ * system's own registries.conf comes first, so its search registries and settings still apply.
+ */
+export async function writeInsecureRegistriesConf(
+  workDir: string,
+  registry: string
+): Promise<string> {
+  const system = await readFile(SYSTEM_REGISTRIES_CONF, 'utf8').catch(() => '')
+  const path = join(workDir, 'registries.conf')
+  await writeFile(
+    path,
+    `${system}\n# build-image: plain HTTP for the target registry only.\n[[registry]]\nlocation = ${JSON.stringify(registry)}\ninsecure = true\n`,
+    { mode: 0o600 }
+  )
+  return path
+}
+
+const SYSTEM_REGISTRIES_CONF = '/etc/containers/registries.conf'
+
 export function buildahGlobalArgs(
   request: Pick<BuildRequest, 'storageDriver'>,
   storage: BuildahStorage
@@ -131,7 +164,6 @@ export function buildahBudArgs(request: BuildRequest, authFile?: string): string
     ...request.cacheFrom.flatMap(cache => ['--cache-from', cache]),
     ...request.cacheTo.flatMap(cache => ['--cache-to', cache]),
     ...request.secrets.flatMap(secret => ['--secret', secretSpec(secret)]),
-    ...(request.insecure ? ['--tls-verify=false'] : []),
     ...(authFile ? ['--authfile', authFile] : []),
     request.context
   ]
@@ -147,7 +179,6 @@ export function buildahPushArgs(
     'push',
     '--digestfile',
     digestFile,
-    ...(request.insecure ? ['--tls-verify=false'] : []),
     ...(authFile ? ['--authfile', authFile] : []),
     name,
     `docker://${name}`

@@ -5,7 +5,11 @@ import { join } from 'node:path'
 import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/lib/command.js'
 import { UserError } from '../../../src/lib/errors.js'
 import { silentLog } from '../../../src/lib/log.js'
-import { buildahBudArgs, buildahPushArgs } from '../../../src/lib/image/buildah-builder.js'
+import {
+  buildahBudArgs,
+  buildahPushArgs,
+  writeInsecureRegistriesConf
+} from '../../../src/lib/image/buildah-builder.js'
 import {
   selectBuilder,
   type BuildRequest,
@@ -217,7 +221,8 @@ describe('docker and buildah argument arrays', () => {
   it('buildah defaults to chroot isolation and passes the storage options', () => {
     const bud = buildahBudArgs(request({ insecure: true }), '/auth.json')
     expect(bud.slice(0, 3)).toEqual(['bud', '--isolation', 'chroot'])
-    expect(bud).toContain('--tls-verify=false')
+    // Never --tls-verify=false: it would also take TLS off the FROM pulls (registries.conf instead).
+    expect(bud).not.toContain('--tls-verify=false')
     expect(bud.slice(-3)).toEqual(['--authfile', '/auth.json', context])
     expect(buildahPushArgs(request(), 'ghcr.io/org/model:1.2.3', '/d')).toEqual([
       'push',
@@ -226,6 +231,17 @@ describe('docker and buildah argument arrays', () => {
       'ghcr.io/org/model:1.2.3',
       'docker://ghcr.io/org/model:1.2.3'
     ])
+  })
+})
+
+describe('plain HTTP for buildah', () => {
+  it('names only the target registry as insecure, after the system configuration', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'buildah-conf-'))
+    const path = await writeInsecureRegistriesConf(dir, '127.0.0.1:5000')
+    const text = await readFile(path, 'utf8')
+    expect(text.endsWith('[[registry]]\nlocation = "127.0.0.1:5000"\ninsecure = true\n')).toBe(true)
+    expect(text.match(/^insecure = true$/gm)).toHaveLength(1)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
   })
 })
 
