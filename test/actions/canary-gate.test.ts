@@ -171,6 +171,22 @@ test('kind: ratio judges the error rate on real request counts, against the base
   )
 }, 60_000)
 
+test('with no metrics given, the default set for the chart conventions judges the canary', async () => {
+  const [healthy, errors] = await Promise.all([
+    gate({ metrics: '' }, 'healthy'),
+    gate({ metrics: '' }, 'errors')
+  ])
+  expect(healthy.stdout).toContain('error-rate, latency-p95, prediction-drift')
+  expect(healthy.outputs.verdict).toBe('pass')
+  expect(report(healthy).iterations[4].metrics.map((m: { name: string }) => m.name)).toEqual([
+    'error-rate',
+    'latency-p95',
+    'prediction-drift'
+  ])
+  expect(errors.outputs.verdict).toBe('fail')
+  expect(errors.errors[0]).toContain('Critical metric error-rate failed')
+}, 90_000)
+
 test('an empty result follows on-no-data', async () => {
   const missing = `
 - name: missing

@@ -12,6 +12,7 @@ import type { InputReader } from '../../lib/inputs.js'
 import { PROMQL_SELECTOR, SELECTOR_ACCEPTED } from '../../lib/prometheus/promql.js'
 import { parsePrometheusUrl } from '../../lib/prometheus/client.js'
 import { readRunnerContext } from '../../lib/runner-context.js'
+import { defaultMetricSpecs } from '../../lib/canary/default-metrics.js'
 import { actionInputs } from '../common/runtime.js'
 
 export interface CanaryGateInputs {
@@ -82,7 +83,10 @@ export async function readCanaryGateInputs(inputs: InputReader): Promise<CanaryG
   }
 }
 
-/** The metrics list, from `metrics` or `metrics-file`; a gate may watch alerts alone. */
+/**
+ * The metrics list, from `metrics` or `metrics-file`; a gate may watch alerts alone; with none
+ * of the three, the default set for the documented chart conventions (default-metrics.ts).
+ */
 async function readMetrics(
   inline: string,
   file: string,
@@ -90,10 +94,7 @@ async function readMetrics(
 ): Promise<MetricSpec[]> {
   if (inline && file)
     throw new InputError('metrics-file', file, 'empty when metrics is given (give one of them)')
-  if (!inline && !file) {
-    if (hasAlerts) return []
-    throw new InputError('metrics', '', 'a YAML list of metrics, a file in metrics-file, or alerts')
-  }
+  if (!inline && !file) return hasAlerts ? [] : defaultMetricSpecs()
   const { parse } = await import('yaml')
   const name = inline ? 'metrics' : 'metrics-file'
   let text = inline

@@ -9,7 +9,7 @@ import { getInputs } from './inputs.js'
 export async function run(): Promise<void> {
   const inputs = await getInputs()
   core.info(
-    `Analysing ${inputs.canarySelector} against ${inputs.baselineSelector}: ${inputs.metrics.length} metric(s), ${inputs.iterations} iteration(s) every ${inputs.intervalMs / 1000} s`
+    `Analysing ${inputs.canarySelector} against ${inputs.baselineSelector}: ${inputs.metrics.map(m => m.name).join(', ') || 'no metrics'}, ${inputs.iterations} iteration(s) every ${inputs.intervalMs / 1000} s`
   )
   const result = await runAnalysis({
     prometheus: new PrometheusClient({
